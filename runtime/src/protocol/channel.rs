@@ -1,0 +1,277 @@
+//! [`Sender`] and [`Receiver`]: the two ends an app talks through.
+//!
+//! Both come in two flavours. On the server they are bridged straight to hyper: a whole
+//! response handed to a [`Sender`] by [`Response::send`](crate::Response::send) goes to
+//! hyper as it is, with no channel and no task; messages sent one by one are carried to
+//! the connection. Elsewhere (tests, custom servers) they are plain channels of
+//! [`Message`]s and [`RequestEvent`]s.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http_body::Body as _;
+use tokio::sync::mpsc;
+
+use super::{Message, RequestEvent};
+use crate::error::{Error, Result};
+use crate::response::Prepared;
+use crate::server::bridge::Shared;
+
+/// Where an app sends its response [`Message`]s.
+///
+/// It checks the protocol: one start message, then body messages until `more_body` is
+/// `false`; anything else is an [`Error::Protocol`]. Once the client is gone, sending
+/// returns [`Error::ClientDisconnected`].
+///
+/// ```
+/// use respond::{Message, Sender, StatusCode, HeaderMap};
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> respond::Result<()> {
+/// let (mut send, mut messages) = Sender::channel(8);
+/// send.send(Message::Start { status: StatusCode::OK, headers: HeaderMap::new() }).await?;
+/// send.send(Message::body("done", false)).await?;
+/// assert!(messages.recv().await.unwrap().is_start());
+/// assert_eq!(messages.recv().await.unwrap().chunk().unwrap(), "done");
+/// // The response is complete: nothing more may be sent.
+/// assert!(send.send(Message::body("late", false)).await.is_err());
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+pub struct Sender {
+    kind: SenderKind,
+    phase: Phase,
+}
+
+#[derive(Debug)]
+pub(crate) enum SenderKind {
+    Channel(mpsc::Sender<Message>),
+    Bridge(Arc<Shared>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Idle,
+    Body,
+    Done,
+}
+
+impl Sender {
+    /// A sender whose messages arrive on the returned channel, holding at most `capacity`
+    /// unread messages (sending waits beyond that). Dropping the receiving half makes
+    /// further sends fail with [`Error::ClientDisconnected`].
+    ///
+    /// # Panics
+    /// If `capacity` is zero.
+    pub fn channel(capacity: usize) -> (Sender, mpsc::Receiver<Message>) {
+        let (tx, rx) = mpsc::channel(capacity);
+        (Sender::from_kind(SenderKind::Channel(tx)), rx)
+    }
+
+    pub(crate) fn from_kind(kind: SenderKind) -> Self {
+        Sender {
+            kind,
+            phase: Phase::Idle,
+        }
+    }
+
+    /// Sends one message.
+    ///
+    /// # Errors
+    /// [`Error::Protocol`] when the message does not fit the sequence so far,
+    /// [`Error::ClientDisconnected`] when the client is gone.
+    pub async fn send(&mut self, message: Message) -> Result<()> {
+        self.phase = match (self.phase, &message) {
+            (Phase::Idle, Message::Start { .. }) => Phase::Body,
+            (Phase::Body, Message::Body { more_body, .. }) => {
+                if *more_body {
+                    Phase::Body
+                } else {
+                    Phase::Done
+                }
+            }
+            (Phase::Idle, Message::Body { .. }) => {
+                return Err(Error::protocol(
+                    "a body message was sent before the start message",
+                ));
+            }
+            (Phase::Body, Message::Start { .. }) => {
+                return Err(Error::protocol("the start message was sent twice"));
+            }
+            (Phase::Done, _) => {
+                return Err(Error::protocol(
+                    "a message was sent after the response was complete",
+                ));
+            }
+        };
+        match &self.kind {
+            SenderKind::Channel(tx) => tx
+                .send(message)
+                .await
+                .map_err(|_| Error::ClientDisconnected),
+            SenderKind::Bridge(shared) => shared.send(message).await,
+        }
+    }
+
+    /// `true` once the start message went out (or a whole response was handed over).
+    pub fn is_started(&self) -> bool {
+        self.phase != Phase::Idle
+    }
+
+    /// `true` once the response is complete.
+    pub fn is_complete(&self) -> bool {
+        self.phase == Phase::Done
+    }
+
+    /// Delivers a prepared response: handed to hyper as a whole when this sender is bridged
+    /// to the server and nothing was sent yet, sent as messages otherwise.
+    pub(crate) async fn deliver(
+        &mut self,
+        prepared: Prepared,
+        receive: &mut Receiver,
+    ) -> Result<()> {
+        if let (SenderKind::Bridge(shared), Phase::Idle) = (&self.kind, self.phase) {
+            self.phase = Phase::Done;
+            return shared.hand_over(prepared);
+        }
+        prepared.send_messages(receive, self).await
+    }
+}
+
+/// Where an app receives the request body and, at the end, the client's disconnect.
+///
+/// [`receive`](Self::receive) yields [`RequestEvent::Body`] pieces until one has
+/// `more_body: false`; after that it waits until the client disconnects or the response is
+/// complete and yields [`RequestEvent::Disconnect`].
+///
+/// ```
+/// use respond::{Receiver, RequestEvent};
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let (events, mut receive) = Receiver::channel(4);
+/// events.send(RequestEvent::Body { chunk: "a=1".into(), more_body: false }).await.unwrap();
+/// drop(events); // the client goes away
+/// assert_eq!(receive.body().await.unwrap(), "a=1");
+/// assert!(receive.receive().await.is_disconnect());
+/// # }
+/// ```
+#[derive(Debug)]
+pub struct Receiver {
+    kind: ReceiverKind,
+    body_done: bool,
+}
+
+#[derive(Debug)]
+pub(crate) enum ReceiverKind {
+    Channel(mpsc::Receiver<RequestEvent>),
+    Hyper {
+        body: hyper::body::Incoming,
+        shared: Arc<Shared>,
+    },
+    Empty,
+}
+
+impl Receiver {
+    /// A receiver fed by the returned channel. Dropping the sending half is the client's
+    /// disconnect.
+    ///
+    /// # Panics
+    /// If `capacity` is zero.
+    pub fn channel(capacity: usize) -> (mpsc::Sender<RequestEvent>, Receiver) {
+        let (tx, rx) = mpsc::channel(capacity);
+        (tx, Receiver::from_kind(ReceiverKind::Channel(rx)))
+    }
+
+    /// A receiver for a request without a body whose client never leaves: one empty body
+    /// event, then it waits forever.
+    pub fn empty() -> Self {
+        Receiver::from_kind(ReceiverKind::Empty)
+    }
+
+    pub(crate) fn from_kind(kind: ReceiverKind) -> Self {
+        Receiver {
+            kind,
+            body_done: false,
+        }
+    }
+
+    /// The next event: a piece of the request body, or the disconnect.
+    pub async fn receive(&mut self) -> RequestEvent {
+        match &mut self.kind {
+            ReceiverKind::Channel(rx) => {
+                let event = rx.recv().await.unwrap_or(RequestEvent::Disconnect);
+                if let RequestEvent::Body {
+                    more_body: false, ..
+                } = event
+                {
+                    self.body_done = true;
+                }
+                event
+            }
+            ReceiverKind::Hyper { body, shared } => {
+                if self.body_done {
+                    return shared.closed().await;
+                }
+                loop {
+                    match std::future::poll_fn(|cx| std::pin::Pin::new(&mut *body).poll_frame(cx))
+                        .await
+                    {
+                        Some(Ok(frame)) => {
+                            if let Ok(chunk) = frame.into_data() {
+                                let more_body = !body.is_end_stream();
+                                self.body_done = !more_body;
+                                return RequestEvent::Body { chunk, more_body };
+                            }
+                            // Trailers carry no body bytes: keep reading.
+                        }
+                        Some(Err(error)) => {
+                            tracing::debug!(%error, "request body failed; treating it as a disconnect");
+                            self.body_done = true;
+                            return RequestEvent::Disconnect;
+                        }
+                        None => {
+                            self.body_done = true;
+                            return RequestEvent::Body {
+                                chunk: Bytes::new(),
+                                more_body: false,
+                            };
+                        }
+                    }
+                }
+            }
+            ReceiverKind::Empty => {
+                if self.body_done {
+                    std::future::pending::<()>().await;
+                }
+                self.body_done = true;
+                RequestEvent::Body {
+                    chunk: Bytes::new(),
+                    more_body: false,
+                }
+            }
+        }
+    }
+
+    /// Reads the whole request body. `None` when the client disconnected first.
+    pub async fn body(&mut self) -> Option<Bytes> {
+        let mut whole = bytes::BytesMut::new();
+        loop {
+            match self.receive().await {
+                RequestEvent::Body { chunk, more_body } => {
+                    if !more_body && whole.is_empty() {
+                        return Some(chunk);
+                    }
+                    whole.extend_from_slice(&chunk);
+                    if !more_body {
+                        return Some(whole.freeze());
+                    }
+                }
+                RequestEvent::Disconnect => return None,
+            }
+        }
+    }
+
+    /// Waits for the disconnect, discarding any request body still unread.
+    pub async fn disconnected(&mut self) {
+        while !self.receive().await.is_disconnect() {}
+    }
+}

@@ -1,0 +1,96 @@
+//! The header rules every response follows (Content-Length, Content-Type, user headers).
+
+use http::{HeaderName, HeaderValue, StatusCode};
+
+use crate::error::{Error, Result};
+
+/// Whether a response with this status may carry a body and a Content-Length
+/// (RFC 9110 sections 6.4.1 and 8.6: not 1xx, 204 or 304).
+pub(crate) fn allows_body(status: StatusCode) -> bool {
+    !(status.is_informational()
+        || status == StatusCode::NO_CONTENT
+        || status == StatusCode::NOT_MODIFIED)
+}
+
+/// The Content-Type value for a media type: `text/*` types get `; charset=utf-8` unless they
+/// name a charset already. The media type must parse (`type/subtype; params`).
+pub(crate) fn content_type(media_type: &str) -> Result<HeaderValue> {
+    let parsed: mime::Mime = media_type
+        .parse()
+        .map_err(|_| Error::InvalidMediaType(media_type.to_owned()))?;
+    let value = if parsed.type_() == mime::TEXT && parsed.get_param(mime::CHARSET).is_none() {
+        HeaderValue::try_from(format!("{media_type}; charset=utf-8"))
+    } else {
+        HeaderValue::try_from(media_type)
+    };
+    value.map_err(|_| Error::InvalidMediaType(media_type.to_owned()))
+}
+
+/// A header name and value from user input, checked.
+pub(crate) fn header_pair<K, V>(name: K, value: V) -> Result<(HeaderName, HeaderValue)>
+where
+    K: TryInto<HeaderName>,
+    K::Error: std::fmt::Display,
+    V: TryInto<HeaderValue>,
+    V::Error: std::fmt::Display,
+{
+    let name = name
+        .try_into()
+        .map_err(|error| Error::header("<name>", format!("not a valid header name ({error})")))?;
+    let value = value.try_into().map_err(|error| {
+        Error::header(
+            &name,
+            format!("not a valid header value: CR, LF, NUL and other control characters are not allowed ({error})"),
+        )
+    })?;
+    Ok((name, value))
+}
+
+/// The value of a Content-Length header.
+pub(crate) fn length_value(length: u64) -> HeaderValue {
+    HeaderValue::from(length)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn charset_is_added_to_text_types_only() {
+        assert_eq!(
+            content_type("text/html").unwrap(),
+            "text/html; charset=utf-8"
+        );
+        assert_eq!(content_type("text/csv").unwrap(), "text/csv; charset=utf-8");
+        assert_eq!(
+            content_type("text/plain; charset=latin-1").unwrap(),
+            "text/plain; charset=latin-1"
+        );
+        assert_eq!(
+            content_type("text/plain; CHARSET=utf-8").unwrap(),
+            "text/plain; CHARSET=utf-8"
+        );
+        assert_eq!(
+            content_type("application/json").unwrap(),
+            "application/json"
+        );
+        assert_eq!(content_type("image/png").unwrap(), "image/png");
+    }
+
+    #[test]
+    fn bad_media_types_are_refused() {
+        for bad in ["", "text", "text/html\r\nx-evil: 1", "a b/c", "text/é"] {
+            assert!(content_type(bad).is_err(), "{bad:?} accepted");
+        }
+    }
+
+    #[test]
+    fn body_rules_follow_the_status() {
+        for code in [100, 101, 199, 204, 304] {
+            assert!(!allows_body(StatusCode::from_u16(code).unwrap()), "{code}");
+        }
+        for code in [200, 201, 205, 301, 404, 500] {
+            assert!(allows_body(StatusCode::from_u16(code).unwrap()), "{code}");
+        }
+    }
+}

@@ -1,0 +1,97 @@
+//! A response resolved for one request, and the two outlets that carry it.
+
+use bytes::Bytes;
+use http::{HeaderMap, StatusCode};
+use http_body::Body as _;
+use http_body_util::BodyExt;
+
+use crate::body::{Background, Body};
+use crate::error::{Error, Result};
+use crate::protocol::{Message, Receiver, Sender};
+
+/// A head and a body source: what `prepare` makes of a response for one request.
+#[derive(Debug)]
+pub(crate) struct Prepared {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Body,
+}
+
+impl Prepared {
+    pub(crate) fn new(
+        status: StatusCode,
+        headers: HeaderMap,
+        mut body: Body,
+        background: Option<Background>,
+    ) -> Self {
+        body.set_background(background);
+        Prepared {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    /// The hyper outlet: the head and body as an `http::Response`, nothing copied.
+    pub(crate) fn into_http(self) -> http::Response<Body> {
+        let mut response = http::Response::new(self.body);
+        *response.status_mut() = self.status;
+        *response.headers_mut() = self.headers;
+        response
+    }
+
+    /// The message outlet: a start message, then the body's frames as body messages (the last
+    /// with `more_body: false`), then the background work.
+    ///
+    /// While the body is produced, `receive` is watched: when the client disconnects the body
+    /// is dropped at once (no final message) and the background work still runs.
+    pub(crate) async fn send_messages(
+        self,
+        receive: &mut Receiver,
+        send: &mut Sender,
+    ) -> Result<()> {
+        let Prepared {
+            status,
+            headers,
+            mut body,
+        } = self;
+        let background = body.take_background();
+        send.send(Message::Start { status, headers }).await?;
+        let outcome = pump(&mut body, receive, send).await;
+        drop(body);
+        match (&outcome, background) {
+            (Ok(()) | Err(Error::ClientDisconnected), Some(background)) => background.run().await,
+            _ => {}
+        }
+        outcome
+    }
+}
+
+async fn pump(body: &mut Body, receive: &mut Receiver, send: &mut Sender) -> Result<()> {
+    loop {
+        if body.is_end_stream() {
+            return send.send(Message::body(Bytes::new(), false)).await;
+        }
+        let frame = tokio::select! {
+            biased;
+            frame = body.frame() => frame,
+            () = receive.disconnected() => {
+                tracing::debug!("client disconnected; the body is dropped");
+                return Ok(());
+            }
+        };
+        match frame {
+            None => return send.send(Message::body(Bytes::new(), false)).await,
+            Some(Err(error)) => return Err(error),
+            Some(Ok(frame)) => {
+                if let Ok(chunk) = frame.into_data() {
+                    let more_body = !body.is_end_stream();
+                    send.send(Message::Body { chunk, more_body }).await?;
+                    if !more_body {
+                        return Ok(());
+                    }
+                }
+            }
+        }
+    }
+}

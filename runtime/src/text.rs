@@ -1,0 +1,50 @@
+//! Text responses: [`HtmlResponse`] and [`PlainTextResponse`].
+
+use bytes::Bytes;
+use http::HeaderValue;
+
+use crate::response::{Response, response_kind};
+
+const HTML: HeaderValue = HeaderValue::from_static("text/html; charset=utf-8");
+const PLAIN: HeaderValue = HeaderValue::from_static("text/plain; charset=utf-8");
+
+/// An HTML page: `Content-Type: text/html; charset=utf-8`.
+///
+/// ```
+/// let response = respond::HtmlResponse::new("<h1>Hello</h1>");
+/// assert_eq!(response.headers()["content-type"], "text/html; charset=utf-8");
+/// assert_eq!(response.headers()["content-length"], "14");
+/// ```
+#[derive(Debug)]
+pub struct HtmlResponse(Response);
+
+impl HtmlResponse {
+    /// A `200 OK` HTML response with this body (`&'static str`, `String`, bytes...).
+    pub fn new(content: impl Into<Bytes>) -> Self {
+        let mut response = Response::new(content);
+        response.set_content_type(HTML);
+        HtmlResponse(response)
+    }
+}
+
+response_kind!(HtmlResponse, "HtmlResponse::new(\"<p>hi</p>\")");
+
+/// Plain text: `Content-Type: text/plain; charset=utf-8`.
+///
+/// ```
+/// let response = respond::PlainTextResponse::new("hello").with_media_type("text/csv");
+/// assert_eq!(response.headers()["content-type"], "text/csv; charset=utf-8");
+/// ```
+#[derive(Debug)]
+pub struct PlainTextResponse(Response);
+
+impl PlainTextResponse {
+    /// A `200 OK` plain-text response with this body.
+    pub fn new(content: impl Into<Bytes>) -> Self {
+        let mut response = Response::new(content);
+        response.set_content_type(PLAIN);
+        PlainTextResponse(response)
+    }
+}
+
+response_kind!(PlainTextResponse, "PlainTextResponse::new(\"hi\")");
