@@ -26,7 +26,9 @@ pub(crate) fn content_type(media_type: &str) -> Result<HeaderValue> {
     value.map_err(|_| Error::InvalidMediaType(media_type.to_owned()))
 }
 
-/// A header name and value from user input, checked.
+/// A header name and value from user input, checked: a valid name, and a value of visible
+/// ASCII, spaces and tabs (clients read other bytes as Latin-1, so UTF-8 text would arrive
+/// garbled; percent-encode it).
 pub(crate) fn header_pair<K, V>(name: K, value: V) -> Result<(HeaderName, HeaderValue)>
 where
     K: TryInto<HeaderName>,
@@ -43,6 +45,12 @@ where
             format!("not a valid header value: CR, LF, NUL and other control characters are not allowed ({error})"),
         )
     })?;
+    if let Some(byte) = value.as_bytes().iter().find(|byte| !byte.is_ascii()) {
+        return Err(Error::header(
+            &name,
+            format!("not a valid header value: only ASCII is allowed, found byte 0x{byte:02X} (percent-encode non-ASCII text)"),
+        ));
+    }
     Ok((name, value))
 }
 
