@@ -11,7 +11,7 @@
 use std::net::SocketAddr;
 
 use respond::{
-    Cookie, HtmlResponse, IntoResponse, JsonResponse, PlainTextResponse, Receiver, RedirectResponse,
+    Cookie, HtmlResponse, JsonResponse, PlainTextResponse, Receiver, RedirectResponse,
     Response, SameSite, Scope, Sender, Server,
 };
 use serde::Serialize;
@@ -141,8 +141,37 @@ fn address() -> Result<SocketAddr, String> {
     addr.parse().map_err(|error| format!("invalid address {addr:?}: {error}"))
 }
 
+/// Ctrl-C, or SIGTERM on Unix.
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = terminate.recv() => {}
+                }
+            }
+            Err(_) => {
+                tokio::signal::ctrl_c().await.ok();
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::signal::ctrl_c().await.ok();
+    }
+}
+
 #[tokio::main]
 async fn main() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
     let addr = match address() {
         Ok(addr) => addr,
         Err(message) => {
@@ -160,7 +189,7 @@ async fn main() {
     let local = server.local_addr().unwrap_or(addr);
     println!("respond showcase listening on http://{local}");
     let shutdown = async {
-        tokio::signal::ctrl_c().await.ok();
+        stop_signal().await;
         println!("shutting down");
     };
     if let Err(error) = server.with_graceful_shutdown(shutdown).serve(app).await {
