@@ -54,6 +54,9 @@ mod body;
 mod cookie;
 mod error;
 mod json;
+#[doc(hidden)]
+#[path = "macro_support.rs"]
+pub mod __private;
 mod protocol;
 mod redirect;
 mod response;
@@ -67,6 +70,7 @@ pub use error::{BoxError, Error, Result};
 pub use json::{CompactJson, JsonRenderer, JsonResponse};
 pub use protocol::{App, Message, Receiver, RequestEvent, Scope, ScopeKind, Sender};
 pub use redirect::RedirectResponse;
+pub use respond_macros::{cookie, response};
 pub use response::{IntoResponse, Response};
 pub use server::{Server, serve};
 pub use testing::{TestClient, TestRequest, TestResponse, TestStream};
