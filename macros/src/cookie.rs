@@ -261,7 +261,7 @@ pub(crate) fn expand(input: Input) -> syn::Result<TokenStream> {
             | Violation::HostPrefixNeedsSecure
                 if secure_off =>
             {
-                " (it is set to false here)"
+                "; it is turned off by `secure = false`"
             }
             _ => "",
         };

@@ -1,8 +1,6 @@
 //! The field attributes of a typed response: `#[body]`, `#[header("name")]`, `#[cookie]` and
 //! `#[status]`. They are inert markers for this macro and are removed from the item it emits.
 
-use proc_macro2::Span;
-use syn::spanned::Spanned;
 use syn::{Attribute, LitStr, Meta};
 
 use crate::errors::Errors;
@@ -29,11 +27,22 @@ impl Role {
     }
 }
 
-/// A field role and the span of the attribute that gave it.
+/// A field role and the attribute that gave it.
 #[derive(Clone)]
 pub(crate) struct Marked {
     pub(crate) role: Role,
-    pub(crate) span: Span,
+    /// The marker attribute, to span errors on it; `None` for the implicit body of a tuple.
+    pub(crate) attr: Option<Attribute>,
+}
+
+/// What a field's markers say.
+pub(crate) enum Marking {
+    /// No marker.
+    None,
+    /// One valid role.
+    Role(Box<Marked>),
+    /// A marker that was reported as wrong: the field is left out of further checks.
+    Invalid,
 }
 
 fn marker_name(attr: &Attribute) -> Option<&'static str> {
@@ -43,8 +52,9 @@ fn marker_name(attr: &Attribute) -> Option<&'static str> {
 }
 
 /// Removes this crate's field attributes from `attrs` and returns the field's role.
-pub(crate) fn take_role(attrs: &mut Vec<Attribute>, errors: &mut Errors) -> Option<Marked> {
+pub(crate) fn take_role(attrs: &mut Vec<Attribute>, errors: &mut Errors) -> Marking {
     let mut marked: Option<Marked> = None;
+    let mut invalid = false;
     let mut kept = Vec::with_capacity(attrs.len());
     for attr in attrs.drain(..) {
         let Some(name) = marker_name(&attr) else {
@@ -52,6 +62,7 @@ pub(crate) fn take_role(attrs: &mut Vec<Attribute>, errors: &mut Errors) -> Opti
             continue;
         };
         let Some(role) = parse_role(name, &attr, errors) else {
+            invalid = true;
             continue;
         };
         match &marked {
@@ -69,13 +80,17 @@ pub(crate) fn take_role(attrs: &mut Vec<Attribute>, errors: &mut Errors) -> Opti
             None => {
                 marked = Some(Marked {
                     role,
-                    span: attr.span(),
+                    attr: Some(attr),
                 })
             }
         }
     }
     *attrs = kept;
-    marked
+    match marked {
+        _ if invalid => Marking::Invalid,
+        Some(marked) => Marking::Role(Box::new(marked)),
+        None => Marking::None,
+    }
 }
 
 fn parse_role(name: &'static str, attr: &Attribute, errors: &mut Errors) -> Option<Role> {

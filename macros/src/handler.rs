@@ -1,13 +1,14 @@
 //! `#[response]` on an `async fn`: the function becomes a unit struct of the same name that
 //! implements `respond::App`.
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::{Ident, Span, TokenStream};
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{FnArg, GenericArgument, ItemFn, PathArguments, ReturnType, Type};
 
 use crate::errors::Errors;
 use crate::settings::Settings;
+use crate::spans;
 
 /// What the handler returns.
 enum Output<'a> {
@@ -55,9 +56,8 @@ fn output(ty: &ReturnType) -> Output<'_> {
 }
 
 /// The response for a handler's successful value, bound to `value`.
-fn ok_response(settings: &Settings, ty: &Type, value: &TokenStream) -> TokenStream {
+fn ok_response(settings: &Settings, ty: &Type, value: &Ident) -> TokenStream {
     let status = settings.status_tokens();
-    let span = ty.span();
     if is_unit(ty) {
         let content_type = settings.optional_content_type_tokens();
         return quote!(::respond::__private::empty(#content_type, #status));
@@ -65,14 +65,25 @@ fn ok_response(settings: &Settings, ty: &Type, value: &TokenStream) -> TokenStre
     match &settings.media_type {
         Some(media) if media.json => {
             let content_type = settings.content_type_tokens();
-            quote_spanned!(span=> ::respond::__private::json(&#value, #content_type, #status))
+            let value = spans::by_ref(value, ty);
+            spans::call(
+                quote!(::respond::__private::json),
+                quote!(#value, #content_type, #status),
+                ty,
+            )
         }
         Some(_) => {
             let content_type = settings.optional_content_type_tokens();
-            quote_spanned!(span=> ::respond::__private::body(#value, #content_type, #status))
+            let value = spans::by_value(value, ty);
+            spans::call(
+                quote!(::respond::__private::body),
+                quote!(#value, #content_type, #status),
+                ty,
+            )
         }
         None => {
-            let convert = quote_spanned!(span=> ::respond::IntoResponse::into_response(#value));
+            let value = spans::by_value(value, ty);
+            let convert = spans::call(quote!(::respond::IntoResponse::into_response), value, ty);
             match settings.status {
                 Some(_) => quote! {{
                     let mut __respond_response = #convert;
@@ -83,6 +94,11 @@ fn ok_response(settings: &Settings, ty: &Type, value: &TokenStream) -> TokenStre
             }
         }
     }
+}
+
+fn error_call(binding: &Ident, ty: &impl quote::ToTokens) -> TokenStream {
+    let argument = spans::by_value(binding, ty);
+    spans::call(quote!(::respond::__private::error_response), argument, ty)
 }
 
 /// Expands `#[response]` on a function.
@@ -130,7 +146,7 @@ pub(crate) fn expand(settings: &Settings, item: ItemFn, errors: &mut Errors) -> 
     }
 
     let name = &sig.ident;
-    let value = quote!(__respond_value);
+    let value = Ident::new("__respond_value", Span::call_site());
     let response = match output(&sig.output) {
         Output::Unit => {
             let content_type = settings.optional_content_type_tokens();
@@ -149,9 +165,12 @@ pub(crate) fn expand(settings: &Settings, item: ItemFn, errors: &mut Errors) -> 
         }
         Output::Result(ty, error) => {
             let ok = ok_response(settings, ty, &value);
-            let error_span = error.map_or_else(|| sig.output.span(), Spanned::span);
-            let error =
-                quote_spanned!(error_span=> ::respond::__private::error_response(__respond_error));
+            // Spanned on the error type, or on the whole return type of a `Result<T>` alias.
+            let binding = Ident::new("__respond_error", Span::call_site());
+            let error = match error {
+                Some(ty) => error_call(&binding, ty),
+                None => error_call(&binding, &sig.output),
+            };
             quote! {
                 match __respond_output {
                     ::core::result::Result::Ok(#value) => #ok,

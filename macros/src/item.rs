@@ -12,8 +12,9 @@ use syn::{
 };
 
 use crate::errors::Errors;
-use crate::fields::{self, Marked, Role};
+use crate::fields::{self, Marked, Marking, Role};
 use crate::settings::{self, Settings};
+use crate::spans;
 
 /// A field the response uses, bound to a local variable.
 struct Used {
@@ -66,26 +67,24 @@ fn analyse(
     errors: &mut Errors,
 ) -> Shape {
     let tuple = matches!(fields, Fields::Unnamed(_));
-    let mut marked: Vec<Option<Marked>> = Vec::new();
+    let mut marked: Vec<Marking> = Vec::new();
     for field in fields.iter_mut() {
         marked.push(fields::take_role(&mut field.attrs, errors));
     }
+    // A field whose marker was wrong is reported once, and left out of the checks below.
+    let any_invalid = marked.iter().any(|m| matches!(m, Marking::Invalid));
     // Tuples: field 0 is the body unless it has another role or another field is the body.
-    let no_body = marked
-        .iter()
-        .flatten()
-        .all(|m| !matches!(m.role, Role::Body));
-    if tuple && no_body && marked.first().is_some_and(Option::is_none) {
-        marked[0] = Some(Marked {
+    let is_body =
+        |m: &Marking| matches!(m, Marking::Role(marked) if matches!(marked.role, Role::Body));
+    let has_body = marked.iter().any(is_body);
+    if tuple && !has_body && matches!(marked.first(), Some(Marking::None)) {
+        marked[0] = Marking::Role(Box::new(Marked {
             role: Role::Body,
-            span: Span::call_site(),
-        });
+            attr: None,
+        }));
     }
 
-    let has_body = marked
-        .iter()
-        .flatten()
-        .any(|m| matches!(m.role, Role::Body));
+    let has_body = marked.iter().any(is_body);
     let whole = settings.is_json() && !tuple && !has_body && !fields.is_empty();
     let mut shape = Shape {
         name: name.clone(),
@@ -111,21 +110,24 @@ fn analyse(
             binding: format_ident!("__respond_field_{index}"),
             ty: field.ty.clone(),
         };
-        let Some(marked) = marked else {
-            if !whole {
-                let how = if tuple {
-                    "in a tuple struct, field 0 is the body and every other field needs"
-                } else {
-                    "with no JSON media type (or with a `#[body]` field), every field needs"
-                };
-                errors.at(
-                    field_span(field),
-                    format!(
-                        "field {label} has no role: {how} a marker: `#[body]`, `#[header(\"name\")]`, `#[cookie]` or `#[status]`"
-                    ),
-                );
+        let marked = match marked {
+            Marking::Role(marked) => marked,
+            Marking::Invalid => continue,
+            Marking::None => {
+                if !whole {
+                    let why = if tuple {
+                        "mark it `#[header(\"name\")]`, `#[cookie]` or `#[status]` (in a tuple, field 0 is the body)"
+                    } else {
+                        "mark it `#[body]`, `#[header(\"name\")]`, `#[cookie]` or `#[status]` \
+                         (only a JSON response without a `#[body]` serialises its other fields)"
+                    };
+                    errors.at(
+                        field_span(field),
+                        format!("field {label} has no role: {why}"),
+                    );
+                }
+                continue;
             }
-            continue;
         };
         if whole && serde_skip {
             field.attrs.push(parse_quote!(#[serde(skip_serializing)]));
@@ -133,8 +135,8 @@ fn analyse(
         match marked.role {
             Role::Body => {
                 if let Some(first) = &body_field {
-                    errors.at(
-                        marked.span,
+                    errors.on(
+                        &marked.attr,
                         format!(
                             "a response has one body, and field {first} is already the `#[body]`"
                         ),
@@ -148,8 +150,8 @@ fn analyse(
             Role::Cookie => shape.cookies.push(used),
             Role::Status => {
                 if let Some(first) = &status_field {
-                    errors.at(
-                        marked.span,
+                    errors.on(
+                        &marked.attr,
                         format!("a response has one status, and field {first} is already the `#[status]`"),
                     );
                 } else {
@@ -159,7 +161,7 @@ fn analyse(
             }
         }
     }
-    if matches!(shape.body, Body::Empty) && !fields.is_empty() {
+    if matches!(shape.body, Body::Empty) && !fields.is_empty() && !any_invalid {
         if let Some(media) = shape.settings.media_type.as_ref().filter(|m| !m.json) {
             errors.at(
                 name.span(),
@@ -283,14 +285,22 @@ fn body_expr(shape: &Shape, whole: &TokenStream, whole_span: Span) -> TokenStrea
             quote_spanned!(whole_span=> ::respond::__private::json(&#whole, #content_type, #status))
         }
         Body::Field(used) => {
-            let binding = &used.binding;
-            let span = used.ty.span();
             if shape.settings.is_json() {
                 let content_type = shape.settings.content_type_tokens();
-                quote_spanned!(span=> ::respond::__private::json(&#binding, #content_type, #status))
+                let value = spans::by_ref(&used.binding, &used.ty);
+                spans::call(
+                    quote!(::respond::__private::json),
+                    quote!(#value, #content_type, #status),
+                    &used.ty,
+                )
             } else {
                 let content_type = shape.settings.optional_content_type_tokens();
-                quote_spanned!(span=> ::respond::__private::body(#binding, #content_type, #status))
+                let value = spans::by_value(&used.binding, &used.ty);
+                spans::call(
+                    quote!(::respond::__private::body),
+                    quote!(#value, #content_type, #status),
+                    &used.ty,
+                )
             }
         }
     }
@@ -303,27 +313,48 @@ fn apply_fields(shape: &Shape) -> TokenStream {
         let binding = &used.binding;
         let header = quote!(const { ::respond::HeaderName::from_static(#name) });
         out.extend(match option_inner(&used.ty) {
-            Some(inner) => quote_spanned! {inner.span()=>
-                if let ::core::option::Option::Some(__respond_value) = #binding {
-                    ::respond::__private::header(&mut __respond_response, #header, __respond_value);
+            Some(inner) => {
+                let some = Ident::new("__respond_value", Span::call_site());
+                let value = spans::by_value(&some, inner);
+                let call = spans::call(
+                    quote!(::respond::__private::header),
+                    quote!(&mut __respond_response, #header, #value),
+                    inner,
+                );
+                quote! {
+                    if let ::core::option::Option::Some(#some) = #binding {
+                        #call;
+                    }
                 }
-            },
-            None => quote_spanned! {used.ty.span()=>
-                ::respond::__private::header(&mut __respond_response, #header, #binding);
-            },
+            }
+            None => {
+                let value = spans::by_value(binding, &used.ty);
+                let call = spans::call(
+                    quote!(::respond::__private::header),
+                    quote!(&mut __respond_response, #header, #value),
+                    &used.ty,
+                );
+                quote!(#call;)
+            }
         });
     }
     for used in &shape.cookies {
-        let binding = &used.binding;
-        out.extend(quote_spanned! {used.ty.span()=>
-            ::respond::__private::cookie(&mut __respond_response, #binding);
-        });
+        let value = spans::by_value(&used.binding, &used.ty);
+        let call = spans::call(
+            quote!(::respond::__private::cookie),
+            quote!(&mut __respond_response, #value),
+            &used.ty,
+        );
+        out.extend(quote!(#call;));
     }
     if let Some(used) = &shape.status {
-        let binding = &used.binding;
-        out.extend(quote_spanned! {used.ty.span()=>
-            ::respond::__private::status_field(&mut __respond_response, #binding);
-        });
+        let value = spans::by_value(&used.binding, &used.ty);
+        let call = spans::call(
+            quote!(::respond::__private::status_field),
+            quote!(&mut __respond_response, #value),
+            &used.ty,
+        );
+        out.extend(quote!(#call;));
     }
     out
 }

@@ -9,6 +9,7 @@ mod fields;
 mod handler;
 mod item;
 mod settings;
+mod spans;
 
 /// The cookie rules, shared with the runtime: the same file is compiled into both crates.
 #[allow(dead_code)]

@@ -6,7 +6,7 @@
 //! type the macro cannot use, rustc names the trait and its note says what would work,
 //! pointing at the field.
 
-use std::fmt;
+use std::borrow::Cow;
 
 use bytes::Bytes;
 use http::{HeaderName, HeaderValue, StatusCode};
@@ -28,31 +28,66 @@ pub const fn status(code: u16) -> StatusCode {
     }
 }
 
-/// The body of a response whose media type is not JSON: anything that converts into
-/// [`Bytes`] without a copy (`&'static str`, `String`, `Vec<u8>`, `&'static [u8]`, `Bytes`...).
+/// The body of a response whose media type is not JSON: text or bytes, none of them copied.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be the body of a response that is not JSON",
-    label = "this body is neither text nor bytes",
-    note = "the body of a non-JSON `#[response]` must convert into `bytes::Bytes`: `&'static str`, `String`, `Vec<u8>`, `&'static [u8]` or `Bytes`; use a JSON media type to serialise other values"
+    label = "neither text nor bytes",
+    note = "the body of a non-JSON `#[response]` is text or bytes: `&'static str`, `String`, `Box<str>`, `Cow<'static, str>`, `&'static [u8]`, `Vec<u8>`, `Box<[u8]>`, `Cow<'static, [u8]>` or `Bytes`; a JSON media type serialises any other value"
 )]
 pub trait IntoBody {
     /// The body bytes.
     fn into_body(self) -> Bytes;
 }
 
-impl<T: Into<Bytes>> IntoBody for T {
+macro_rules! into_body {
+    ($($ty:ty),*) => {$(
+        impl IntoBody for $ty {
+            fn into_body(self) -> Bytes {
+                Bytes::from(self)
+            }
+        }
+    )*};
+}
+
+into_body!(
+    &'static str,
+    String,
+    &'static [u8],
+    Vec<u8>,
+    Box<[u8]>,
+    Bytes
+);
+
+impl IntoBody for Box<str> {
     fn into_body(self) -> Bytes {
-        self.into()
+        Bytes::from(String::from(self))
     }
 }
 
-/// The value of a `#[header("...")]` field: anything `HeaderValue` can be made from
-/// (`&'static str`, `String`, integers, `HeaderValue`...). An `Option` of one is handled by
-/// the macro (no header for `None`).
+impl IntoBody for Cow<'static, str> {
+    fn into_body(self) -> Bytes {
+        match self {
+            Cow::Borrowed(text) => Bytes::from_static(text.as_bytes()),
+            Cow::Owned(text) => Bytes::from(text),
+        }
+    }
+}
+
+impl IntoBody for Cow<'static, [u8]> {
+    fn into_body(self) -> Bytes {
+        match self {
+            Cow::Borrowed(bytes) => Bytes::from_static(bytes),
+            Cow::Owned(bytes) => Bytes::from(bytes),
+        }
+    }
+}
+
+/// The value of a `#[header("...")]` field. An `Option` of one is handled by the macro (no
+/// header for `None`).
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be a header value",
-    label = "this header field cannot become a `HeaderValue`",
-    note = "a `#[header(\"...\")]` field takes a type that converts into `respond::HeaderValue`: `&'static str`, `String`, an integer or `HeaderValue`, or an `Option` of one"
+    label = "not a header value",
+    note = "a `#[header(\"...\")]` field is text (`&str`, `String`, `Box<str>`, `Cow<'static, str>`), an integer, a `HeaderValue` or a `HeaderName`, or an `Option` of one (`None` sends no header)"
 )]
 pub trait HeaderField {
     /// The header value, or why it is refused.
@@ -62,13 +97,31 @@ pub trait HeaderField {
     fn into_header_value(self) -> Result<HeaderValue, String>;
 }
 
-impl<T> HeaderField for T
-where
-    T: TryInto<HeaderValue>,
-    T::Error: fmt::Display,
-{
+macro_rules! header_field {
+    ($($ty:ty),*) => {$(
+        impl HeaderField for $ty {
+            fn into_header_value(self) -> Result<HeaderValue, String> {
+                HeaderValue::try_from(self).map_err(|error| error.to_string())
+            }
+        }
+    )*};
+}
+
+header_field!(&str, String, HeaderValue, HeaderName);
+header_field!(u16, i16, u32, i32, u64, i64, usize, isize);
+
+impl HeaderField for Box<str> {
     fn into_header_value(self) -> Result<HeaderValue, String> {
-        self.try_into().map_err(|error| error.to_string())
+        String::from(self).into_header_value()
+    }
+}
+
+impl HeaderField for Cow<'static, str> {
+    fn into_header_value(self) -> Result<HeaderValue, String> {
+        match self {
+            Cow::Borrowed(text) => text.into_header_value(),
+            Cow::Owned(text) => text.into_header_value(),
+        }
     }
 }
 

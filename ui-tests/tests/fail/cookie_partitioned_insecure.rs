@@ -1,0 +1,3 @@
+fn main() {
+    let _ = respond::cookie!("a" = "1", partitioned);
+}

@@ -1,0 +1,4 @@
+#[respond::response(status = "404")]
+struct NotFound;
+
+fn main() {}

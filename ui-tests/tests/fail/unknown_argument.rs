@@ -1,0 +1,4 @@
+#[respond::response(content_type = "text/html")]
+struct Page(&'static str);
+
+fn main() {}
