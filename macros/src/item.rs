@@ -129,7 +129,7 @@ fn analyse(
                 continue;
             }
         };
-        if whole && serde_skip {
+        if whole && serde_skip && !skipped_by_serde(&field.attrs) {
             field.attrs.push(parse_quote!(#[serde(skip_serializing)]));
         }
         match marked.role {
@@ -174,6 +174,18 @@ fn analyse(
         }
     }
     shape
+}
+
+/// Whether a field already has a `#[serde(skip...)]` of its own.
+fn skipped_by_serde(attrs: &[syn::Attribute]) -> bool {
+    attrs.iter().any(|attr| {
+        attr.path().is_ident("serde")
+            && attr.meta.require_list().is_ok_and(|list| {
+                list.tokens.clone().into_iter().any(|token| {
+                    matches!(token, TokenTree::Ident(ident) if ident.to_string().starts_with("skip"))
+                })
+            })
+    })
 }
 
 fn field_span(field: &syn::Field) -> Span {

@@ -1,7 +1,8 @@
-//! Procedural macros of respond: `#[response]` and `cookie!`.
+//! Procedural macros of [respond](https://docs.rs/respond): `#[response]` and `cookie!`.
 //!
-//! Depend on `respond`, which re-exports them; the generated code names only `::respond::...`
-//! paths.
+//! Depend on `respond`, which re-exports both (`respond::response`, `respond::cookie`); the
+//! code they generate names only `::respond::...` paths, so it needs no imports and no other
+//! dependency. The documentation and its examples live on the two macros.
 
 mod cookie;
 mod errors;
@@ -22,6 +23,7 @@ use syn::Item;
 
 use crate::errors::Errors;
 
+#[doc = include_str!("../docs/response.md")]
 #[proc_macro_attribute]
 pub fn response(args: TokenStream, item: TokenStream) -> TokenStream {
     let mut errors = Errors::default();
@@ -56,6 +58,7 @@ pub fn response(args: TokenStream, item: TokenStream) -> TokenStream {
     }
 }
 
+#[doc = include_str!("../docs/cookie.md")]
 #[proc_macro]
 pub fn cookie(input: TokenStream) -> TokenStream {
     match syn::parse::<cookie::Input>(input).and_then(cookie::expand) {
