@@ -9,7 +9,9 @@ use bytes::Bytes;
 use http_body::{Frame, SizeHint};
 
 use crate::error::Error;
+use crate::file::FileBody;
 use crate::server::bridge::BridgeBody;
+use crate::streaming::StreamBody;
 
 /// Work that runs once the body has been sent (or the client has left).
 pub(crate) struct Background(Pin<Box<dyn Future<Output = ()> + Send + 'static>>);
@@ -74,6 +76,8 @@ enum Inner {
     Empty,
     Full(Bytes),
     Bridge(Box<BridgeBody>),
+    Stream(StreamBody),
+    File(Box<FileBody>),
 }
 
 impl Body {
@@ -92,6 +96,14 @@ impl Body {
 
     pub(crate) fn bridge(body: BridgeBody) -> Self {
         Body::from_inner(Inner::Bridge(Box::new(body)))
+    }
+
+    pub(crate) fn stream(body: StreamBody) -> Self {
+        Body::from_inner(Inner::Stream(body))
+    }
+
+    pub(crate) fn file(body: FileBody) -> Self {
+        Body::from_inner(Inner::File(Box::new(body)))
     }
 
     pub(crate) fn set_background(&mut self, background: Option<Background>) {
@@ -153,6 +165,8 @@ impl http_body::Body for Body {
                 _ => unreachable!("matched Inner::Full above"),
             },
             Inner::Bridge(bridge) => bridge.poll_frame(cx),
+            Inner::Stream(stream) => stream.poll_frame(cx),
+            Inner::File(file) => file.poll_frame(cx),
         };
         if let Poll::Ready(Some(Err(_))) = &polled {
             this.failed = true;
@@ -165,6 +179,8 @@ impl http_body::Body for Body {
             Inner::Empty => true,
             Inner::Full(_) => false,
             Inner::Bridge(bridge) => bridge.is_end_stream(),
+            Inner::Stream(stream) => stream.is_end_stream(),
+            Inner::File(file) => file.is_end_stream(),
         }
     }
 
@@ -172,7 +188,8 @@ impl http_body::Body for Body {
         match &self.inner {
             Inner::Empty => SizeHint::with_exact(0),
             Inner::Full(bytes) => SizeHint::with_exact(bytes.len() as u64),
-            Inner::Bridge(_) => SizeHint::default(),
+            Inner::Bridge(_) | Inner::Stream(_) => SizeHint::default(),
+            Inner::File(file) => SizeHint::with_exact(file.remaining()),
         }
     }
 }
@@ -195,6 +212,8 @@ impl fmt::Debug for Body {
             Inner::Empty => "Empty",
             Inner::Full(_) => "Full",
             Inner::Bridge(_) => "Bridge",
+            Inner::Stream(_) => "Stream",
+            Inner::File(_) => "File",
         };
         f.debug_struct("Body")
             .field("kind", &kind)

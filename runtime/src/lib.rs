@@ -51,8 +51,10 @@
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
 mod body;
+mod blocking;
 mod cookie;
 mod error;
+mod file;
 mod json;
 #[doc(hidden)]
 #[path = "macro_support.rs"]
@@ -61,18 +63,21 @@ mod protocol;
 mod redirect;
 mod response;
 mod server;
+mod streaming;
 mod testing;
 mod text;
 
 pub use body::Body;
 pub use cookie::{Cookie, CookieError, Expires, SameSite};
 pub use error::{BoxError, Error, Result};
+pub use file::{DispositionType, FileMetadata, FileResponse};
 pub use json::{CompactJson, JsonRenderer, JsonResponse};
 pub use protocol::{App, Message, Receiver, RequestEvent, Scope, ScopeKind, Sender};
 pub use redirect::RedirectResponse;
 pub use respond_macros::{cookie, response};
 pub use response::{IntoResponse, Response};
 pub use server::{Server, serve};
+pub use streaming::{StreamChunk, StreamingResponse};
 pub use testing::{TestClient, TestRequest, TestResponse, TestStream};
 pub use text::{HtmlResponse, PlainTextResponse};
 

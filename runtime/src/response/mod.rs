@@ -66,12 +66,19 @@ pub struct Response {
 /// What the body will be made of, before the request is known.
 pub(crate) enum Content {
     Full(Bytes),
+    /// A stream of chunks of unknown total length (`StreamingResponse`).
+    Stream(crate::streaming::StreamSource),
+    /// A file, resolved against the request (range, conditional headers) by `prepare`.
+    File(Box<crate::file::FileSource>),
 }
 
 impl Content {
     fn known_length(&self) -> Option<u64> {
         match self {
             Content::Full(bytes) => Some(bytes.len() as u64),
+            // A stream's length is unknown; a file's depends on the request (ranges) and
+            // is set by `prepare`.
+            Content::Stream(_) | Content::File(_) => None,
         }
     }
 }
@@ -332,11 +339,23 @@ impl Response {
             return Err(error);
         }
         let send_body = allows_body(status) && !scope.is_head();
-        let body = match content {
-            Content::Full(bytes) if send_body => crate::Body::from(bytes),
-            Content::Full(_) => crate::Body::empty(),
+        let (status, headers, body) = match content {
+            Content::Full(bytes) if send_body => (status, headers, crate::Body::from(bytes)),
+            Content::Stream(stream) if send_body => (status, headers, stream.into_body()),
+            Content::Full(_) | Content::Stream(_) => (status, headers, crate::Body::empty()),
+            Content::File(file) => file.prepare(status, headers, scope).await?,
         };
         Ok(Prepared::new(status, headers, body, background))
+    }
+
+    /// The content, for kinds that keep their own settings in it (files).
+    pub(crate) fn content(&self) -> &Content {
+        &self.content
+    }
+
+    /// The content, to change in place.
+    pub(crate) fn content_mut(&mut self) -> &mut Content {
+        &mut self.content
     }
 
     /// Keeps the first error only: it is the one the user should fix first.

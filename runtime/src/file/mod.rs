@@ -1,0 +1,604 @@
+//! [`FileResponse`]: a file from disk, with range requests, conditional requests and
+//! `Content-Disposition`.
+//!
+//! One concern per module: [`range`] parses `Range`, [`multipart`] lays out
+//! `multipart/byteranges`, [`conditional`] evaluates the `If-*` headers, [`validators`]
+//! makes `ETag` and `Last-Modified`, [`disposition`] writes `Content-Disposition`, and
+//! [`read`] reads the file off the async threads. This module decides, for one request,
+//! which of them apply.
+
+mod conditional;
+mod disposition;
+mod multipart;
+mod range;
+mod read;
+mod validators;
+
+use std::fs::Metadata;
+use std::io;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use http::header::{
+    ACCEPT_RANGES, CONTENT_DISPOSITION, CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE, ETAG,
+    IF_MATCH, IF_MODIFIED_SINCE, IF_NONE_MATCH, IF_RANGE, IF_UNMODIFIED_SINCE, LAST_MODIFIED,
+    RANGE,
+};
+use http::{HeaderMap, HeaderValue, Method, StatusCode};
+
+use crate::body::Body;
+use crate::error::{Error, Result};
+use crate::protocol::Scope;
+use crate::response::{Content, Response, allows_body, content_type, response_kind};
+
+pub use disposition::DispositionType;
+pub(crate) use read::FileBody;
+
+use conditional::{Precondition, Validators};
+use range::RangeRequest;
+use read::{Expected, Piece, Plan};
+
+/// The default read size: 64 KiB, as Starlette's.
+const DEFAULT_CHUNK_SIZE: usize = 64 * 1024;
+
+/// A file from disk.
+///
+/// The file is opened when the response is sent, on tokio's blocking pool (never on the
+/// async threads), and read in chunks of [`with_chunk_size`](Self::with_chunk_size) bytes
+/// (64 KiB by default) with the next read in flight while the current chunk is written: at
+/// most two chunks are in memory per response, however large the file and however slow the
+/// client. A small response (one chunk) is opened, checked and read in a single trip to the
+/// blocking pool.
+///
+/// Headers:
+/// - `Content-Type` guessed from the filename (see [`with_filename`](Self::with_filename))
+///   or the path, `application/octet-stream` when unknown; `text/*` types get
+///   `; charset=utf-8`. [`with_media_type`](Self::with_media_type) overrides it.
+/// - `Content-Length`, always the exact length of the body sent (a value set by hand is
+///   replaced: a wrong one would corrupt the connection).
+/// - `Last-Modified` and a strong `ETag` made from the size and modification time only
+///   (never the inode, so replicas serving the same deployed files agree); values you set
+///   yourself win. A modification time before 1970 or from year 10000 on gets no
+///   `Last-Modified`, never a panic.
+/// - `Accept-Ranges: bytes`, and `Content-Disposition` when a filename is given.
+///
+/// For each request:
+/// - `HEAD` gets the headers of `GET` from the metadata alone; the file is not read.
+/// - Conditional requests (when the status is 2xx) follow RFC 9110 section 13.2.2:
+///   `If-Match` (strong comparison), else `If-Unmodified-Since`, failing gives `412`;
+///   then `If-None-Match` (weak comparison), else `If-Modified-Since`, matching gives `304`
+///   with `ETag` and `Last-Modified` and no body (`412` for methods other than GET and HEAD).
+/// - `Range` (GET and HEAD with status 200 only), RFC 9110 section 14: one range gives `206`
+///   with `Content-Range`; several give `206 multipart/byteranges` with the boundary in
+///   `Content-Type` and the exact `Content-Length` computed up front. Ranges are sorted,
+///   and merged when they overlap or touch; suffix (`-500`) and open (`9500-`) ranges work;
+///   an end past the file is clamped. `416` with `Content-Range: bytes */size` comes only
+///   when no range is satisfiable. `If-Range` applies the ranges only for a strong `ETag`
+///   equal to ours or a date equal to `Last-Modified`.
+///
+/// Deviations from Starlette (RFC 9110 first): an unknown range unit, a malformed `Range`
+/// header or more than 100 ranges are ignored (200 with the whole file) instead of a 400;
+/// unsatisfiable members of a range set are dropped instead of failing the request; the
+/// multipart boundary is in `Content-Type`; conditional requests are answered; a
+/// non-ASCII filename also gets a plain `filename="..."` fallback, and an ASCII name with
+/// spaces keeps `filename="..."`.
+///
+/// # Errors
+///
+/// A missing file, a directory or another non-regular file makes `send` return
+/// [`Error::Io`] before anything is sent, with the path in the message and in the log.
+/// On the server the app's error becomes a `500` (the app was sure the file exists: a
+/// missing one is a deployment bug, as in Starlette). To answer `404` instead, match the
+/// error: nothing has been sent yet, so another response can still go out:
+///
+/// ```
+/// use respond::{Error, FileResponse, PlainTextResponse, Receiver, Scope, Sender};
+///
+/// async fn app(scope: Scope, mut receive: Receiver, mut send: Sender) -> respond::Result<()> {
+///     let file = FileResponse::new("static/missing.txt");
+///     match file.send(&scope, &mut receive, &mut send).await {
+///         Err(Error::Io(error)) if error.kind() == std::io::ErrorKind::NotFound => {
+///             PlainTextResponse::new("Not Found").with_status(404)
+///                 .send(&scope, &mut receive, &mut send).await
+///         }
+///         other => other,
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> respond::Result<()> {
+/// let response = respond::TestClient::new(app).get("/").send().await?;
+/// assert_eq!(response.status(), 404);
+/// # Ok(()) }
+/// ```
+///
+/// A file that shrinks, grows or is modified while it is sent ends the body with an error:
+/// the connection is aborted (the client sees an incomplete response, never one that
+/// disagrees with its `Content-Length`) and the event is logged.
+///
+/// ```
+/// use respond::{FileResponse, Receiver, Scope, Sender, TestClient};
+///
+/// async fn app(scope: Scope, mut receive: Receiver, mut send: Sender) -> respond::Result<()> {
+///     FileResponse::new("Cargo.toml").send(&scope, &mut receive, &mut send).await
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> respond::Result<()> {
+/// let client = TestClient::new(app);
+/// let response = client.get("/").header("range", "bytes=0-6").send().await?;
+/// assert_eq!(response.status(), 206);
+/// assert_eq!(response.text(), "[packag");
+/// assert_eq!(response.header("content-type"), Some("text/x-toml; charset=utf-8"));
+///
+/// let etag = response.header("etag").unwrap().to_owned();
+/// let again = client.get("/").header("if-none-match", &etag).send().await?;
+/// assert_eq!(again.status(), 304);
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+pub struct FileResponse(Response);
+
+/// What is known of a file without opening it: the counterpart of Starlette's
+/// `stat_result`, for [`FileResponse::from_metadata`].
+///
+/// ```
+/// use std::time::{Duration, UNIX_EPOCH};
+///
+/// let metadata = respond::FileMetadata::new(526, Some(UNIX_EPOCH + Duration::from_secs(1_700_000_000)));
+/// assert_eq!(metadata.size(), 526);
+/// let from_disk = respond::FileMetadata::from(std::fs::metadata("Cargo.toml").unwrap());
+/// assert!(from_disk.size() > 0);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileMetadata {
+    size: u64,
+    modified: Option<SystemTime>,
+}
+
+impl FileMetadata {
+    /// Metadata of a file of `size` bytes last modified at `modified` (without it, there
+    /// is no `ETag` nor `Last-Modified`).
+    pub fn new(size: u64, modified: Option<SystemTime>) -> Self {
+        FileMetadata { size, modified }
+    }
+
+    /// The size in bytes.
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// The modification time, when known.
+    pub fn modified(&self) -> Option<SystemTime> {
+        self.modified
+    }
+}
+
+impl From<&Metadata> for FileMetadata {
+    fn from(metadata: &Metadata) -> Self {
+        FileMetadata::new(metadata.len(), metadata.modified().ok())
+    }
+}
+
+impl From<Metadata> for FileMetadata {
+    fn from(metadata: Metadata) -> Self {
+        FileMetadata::from(&metadata)
+    }
+}
+
+impl FileResponse {
+    /// A `200 OK` response with the file at `path`, opened when the response is sent.
+    ///
+    /// ```
+    /// let response = respond::FileResponse::new("static/logo.png");
+    /// assert_eq!(response.headers()["content-type"], "image/png");
+    /// assert_eq!(response.headers()["accept-ranges"], "bytes");
+    /// ```
+    pub fn new(path: impl AsRef<Path>) -> Self {
+        FileResponse::build(path.as_ref(), None)
+    }
+
+    /// A response for a file whose metadata is known already (from a directory listing, a
+    /// cache...): the head is built from `metadata` without touching the disk, so `HEAD`,
+    /// `304`, `412` and `416` answers do no I/O at all. `Content-Length`, `Last-Modified`
+    /// and `ETag` are set at once.
+    ///
+    /// The metadata is trusted for the head; when the body is read, a file whose size
+    /// differs aborts the response (see [`FileResponse`]).
+    ///
+    /// ```
+    /// use respond::{FileMetadata, FileResponse};
+    /// use std::time::{Duration, UNIX_EPOCH};
+    ///
+    /// let modified = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+    /// let response = FileResponse::from_metadata("report.csv", FileMetadata::new(20, Some(modified)));
+    /// assert_eq!(response.headers()["content-length"], "20");
+    /// assert_eq!(response.headers()["last-modified"], "Tue, 14 Nov 2023 22:13:20 GMT");
+    /// assert!(response.headers().contains_key("etag"));
+    /// ```
+    pub fn from_metadata(path: impl AsRef<Path>, metadata: impl Into<FileMetadata>) -> Self {
+        FileResponse::build(path.as_ref(), Some(metadata.into()))
+    }
+
+    fn build(path: &Path, metadata: Option<FileMetadata>) -> Self {
+        let guessed = guess_type(path);
+        let source = FileSource {
+            path: Arc::from(path),
+            filename: None,
+            disposition: DispositionType::Attachment,
+            chunk_size: DEFAULT_CHUNK_SIZE,
+            metadata,
+            guessed: guessed.clone(),
+        };
+        let mut response = Response::from_content(Content::File(Box::new(source)));
+        response.set_content_type(guessed);
+        response.insert_header(ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+        if let Some(metadata) = metadata {
+            let headers = response.headers_mut();
+            headers.insert(CONTENT_LENGTH, HeaderValue::from(metadata.size));
+            set_validators(headers, metadata);
+        }
+        FileResponse(response)
+    }
+
+    /// Sets the name the browser shows and saves: a `Content-Disposition` header, and the
+    /// media type guessed from this name (unless a media type was set) instead of the path.
+    ///
+    /// Control characters are removed; `"` and `\` are escaped; a name that is not plain
+    /// ASCII also gets RFC 8187 `filename*=utf-8''...` with an ASCII fallback.
+    ///
+    /// ```
+    /// let response = respond::FileResponse::new("files/1234").with_filename("Bäckerei.txt");
+    /// assert_eq!(response.headers()["content-type"], "text/plain; charset=utf-8");
+    /// assert_eq!(
+    ///     response.headers()["content-disposition"],
+    ///     "attachment; filename=\"B_ckerei.txt\"; filename*=utf-8''B%C3%A4ckerei.txt"
+    /// );
+    /// ```
+    #[must_use]
+    pub fn with_filename(mut self, filename: impl Into<String>) -> Self {
+        let filename = filename.into();
+        let guessed = guess_type(Path::new(&filename));
+        let mut previous = None;
+        self.edit(|source| {
+            previous = Some(std::mem::replace(&mut source.guessed, guessed.clone()));
+            source.filename = Some(filename);
+        });
+        // Replace the guess from the path, not a media type the user chose.
+        if previous.as_ref() == self.0.headers().get(CONTENT_TYPE) {
+            self.0.set_content_type(guessed);
+        }
+        self.refresh_disposition();
+        self
+    }
+
+    /// Sets how the browser presents the file (`attachment` by default). The header is sent
+    /// only with a filename, as in Starlette.
+    ///
+    /// ```
+    /// use respond::{DispositionType, FileResponse};
+    ///
+    /// let response = FileResponse::new("hello.txt")
+    ///     .with_content_disposition_type(DispositionType::Inline)
+    ///     .with_filename("hello.txt");
+    /// assert_eq!(response.headers()["content-disposition"], "inline; filename=\"hello.txt\"");
+    /// ```
+    #[must_use]
+    pub fn with_content_disposition_type(mut self, disposition: DispositionType) -> Self {
+        self.edit(|source| source.disposition = disposition);
+        self.refresh_disposition();
+        self
+    }
+
+    /// Sets how many bytes each read takes (64 KiB by default; at least 1). Larger chunks
+    /// mean fewer trips to the blocking pool; at most two are in memory per response.
+    ///
+    /// ```
+    /// let response = respond::FileResponse::new("video.mp4").with_chunk_size(256 * 1024);
+    /// ```
+    #[must_use]
+    pub fn with_chunk_size(mut self, chunk_size: usize) -> Self {
+        self.edit(|source| source.chunk_size = chunk_size.max(1));
+        self
+    }
+
+    /// The path of the file.
+    ///
+    /// ```
+    /// let response = respond::FileResponse::new("static/a.txt");
+    /// assert_eq!(response.path(), std::path::Path::new("static/a.txt"));
+    /// ```
+    pub fn path(&self) -> &Path {
+        match self.0.content() {
+            Content::File(source) => &source.path,
+            _ => Path::new(""),
+        }
+    }
+
+    fn edit(&mut self, change: impl FnOnce(&mut FileSource)) {
+        if let Content::File(source) = self.0.content_mut() {
+            change(source);
+        }
+    }
+
+    fn refresh_disposition(&mut self) {
+        let value = match self.0.content() {
+            Content::File(source) => source
+                .filename
+                .as_deref()
+                .map(|name| disposition::header(source.disposition, name)),
+            _ => None,
+        };
+        if let Some(value) = value {
+            self.0.insert_header(CONTENT_DISPOSITION, value);
+        }
+    }
+}
+
+response_kind!(FileResponse, "FileResponse::new(\"static/report.pdf\")");
+
+/// The Content-Type guessed from a file name.
+fn guess_type(path: &Path) -> HeaderValue {
+    const FALLBACK: HeaderValue = HeaderValue::from_static("application/octet-stream");
+    mime_guess::from_path(path)
+        .first_raw()
+        .and_then(|essence| content_type(essence).ok())
+        .unwrap_or(FALLBACK)
+}
+
+fn set_validators(headers: &mut HeaderMap, metadata: FileMetadata) {
+    if let Some(value) = validators::last_modified(metadata.modified) {
+        headers.entry(LAST_MODIFIED).or_insert(value);
+    }
+    if let Some(value) = validators::etag(metadata.size, metadata.modified) {
+        headers.entry(ETAG).or_insert(value);
+    }
+}
+
+/// A file response before the request is known.
+#[derive(Debug)]
+pub(crate) struct FileSource {
+    path: Arc<Path>,
+    filename: Option<String>,
+    disposition: DispositionType,
+    chunk_size: usize,
+    metadata: Option<FileMetadata>,
+    /// The Content-Type guessed last, to tell it from one the user chose.
+    guessed: HeaderValue,
+}
+
+/// What a file response needs to know of the request (owned, to cross to the blocking pool).
+#[derive(Debug)]
+struct RequestView {
+    method: Method,
+    is_http: bool,
+    headers: HeaderMap,
+}
+
+impl RequestView {
+    fn new(scope: &Scope) -> Self {
+        let mut headers = HeaderMap::new();
+        for name in [
+            RANGE,
+            IF_RANGE,
+            IF_MATCH,
+            IF_NONE_MATCH,
+            IF_MODIFIED_SINCE,
+            IF_UNMODIFIED_SINCE,
+        ] {
+            for value in scope.headers().get_all(&name) {
+                headers.append(name.clone(), value.clone());
+            }
+        }
+        RequestView {
+            method: scope.method().clone(),
+            is_http: scope.is_http(),
+            headers,
+        }
+    }
+
+    fn is_get_or_head(&self) -> bool {
+        self.method == Method::GET || self.method == Method::HEAD
+    }
+}
+
+/// The head of a file response for one request, and the pieces of its body.
+struct Decision {
+    status: StatusCode,
+    headers: HeaderMap,
+    /// Empty when no body is sent.
+    pieces: Vec<Piece>,
+    length: u64,
+}
+
+impl FileSource {
+    /// Resolves the response for `scope`: metadata (one blocking trip, which also reads a
+    /// small body), conditional headers, ranges.
+    pub(crate) async fn prepare(
+        self,
+        status: StatusCode,
+        headers: HeaderMap,
+        scope: &Scope,
+    ) -> Result<(StatusCode, HeaderMap, Body)> {
+        let request = RequestView::new(scope);
+        let FileSource {
+            path,
+            chunk_size,
+            metadata,
+            ..
+        } = self;
+        if let Some(metadata) = metadata {
+            let decision = decide(status, headers, &request, metadata);
+            let expected = Expected {
+                size: metadata.size,
+                modified: None,
+            };
+            let body = if decision.pieces.is_empty() {
+                Body::empty()
+            } else {
+                let plan = Plan::new(decision.pieces, chunk_size);
+                Body::file(FileBody::new(
+                    path,
+                    None,
+                    expected,
+                    plan,
+                    Vec::new(),
+                    decision.length,
+                ))
+            };
+            return Ok((decision.status, decision.headers, body));
+        }
+
+        let handle = tokio::runtime::Handle::try_current()
+            .map_err(|_| Error::other("sending a file needs a tokio runtime"))?;
+        let trip_path = Arc::clone(&path);
+        let trip = handle.spawn_blocking(move || -> io::Result<_> {
+            let (file, stat) = read::open(&trip_path)?;
+            let metadata = FileMetadata::from(&stat);
+            let decision = decide(status, headers, &request, metadata);
+            if decision.pieces.is_empty() {
+                return Ok((decision.status, decision.headers, Body::empty()));
+            }
+            let mut plan = Plan::new(decision.pieces, chunk_size);
+            let preloaded = read::preload(&file, &trip_path, &mut plan, chunk_size)?;
+            let expected = Expected {
+                size: metadata.size,
+                modified: metadata.modified,
+            };
+            let body = FileBody::new(
+                trip_path,
+                Some(Arc::new(file)),
+                expected,
+                plan,
+                preloaded,
+                decision.length,
+            );
+            Ok((decision.status, decision.headers, Body::file(body)))
+        });
+        match trip.await {
+            Ok(Ok(prepared)) => Ok(prepared),
+            Ok(Err(error)) => {
+                tracing::warn!(path = %path.display(), %error, "cannot send file");
+                Err(Error::Io(error))
+            }
+            Err(join) => Err(Error::other(format!(
+                "opening file at path {} did not finish: {join}",
+                path.display()
+            ))),
+        }
+    }
+}
+
+/// Decides status, headers and body pieces for one request, from the metadata alone.
+fn decide(
+    status: StatusCode,
+    mut headers: HeaderMap,
+    request: &RequestView,
+    metadata: FileMetadata,
+) -> Decision {
+    set_validators(&mut headers, metadata);
+    let no_body = |status, headers| Decision {
+        status,
+        headers,
+        pieces: Vec::new(),
+        length: 0,
+    };
+    if !allows_body(status) {
+        headers.remove(CONTENT_LENGTH);
+        return no_body(status, headers);
+    }
+    let etag = headers.get(ETAG).cloned();
+    let last_modified = headers.get(LAST_MODIFIED).cloned();
+    let validators = Validators {
+        etag: etag.as_ref(),
+        last_modified: last_modified.as_ref(),
+    };
+
+    if request.is_http && status.is_success() {
+        match conditional::evaluate(&request.method, &request.headers, validators) {
+            Precondition::Proceed => {}
+            Precondition::NotModified => {
+                for name in [CONTENT_LENGTH, CONTENT_TYPE, CONTENT_DISPOSITION] {
+                    headers.remove(name);
+                }
+                return no_body(StatusCode::NOT_MODIFIED, headers);
+            }
+            Precondition::Failed => {
+                headers.remove(CONTENT_TYPE);
+                headers.remove(CONTENT_DISPOSITION);
+                headers.insert(CONTENT_LENGTH, HeaderValue::from(0u64));
+                return no_body(StatusCode::PRECONDITION_FAILED, headers);
+            }
+        }
+    }
+
+    let send = request.method != Method::HEAD;
+    let size = metadata.size;
+    let range = request
+        .headers
+        .get(RANGE)
+        .filter(|_| request.is_http && status == StatusCode::OK && request.is_get_or_head())
+        .filter(|_| match request.headers.get(IF_RANGE) {
+            Some(if_range) => conditional::if_range_matches(if_range, validators),
+            None => true,
+        });
+    let resolved = match range {
+        Some(range) => range::resolve(range.as_bytes(), size),
+        None => RangeRequest::Full,
+    };
+    match resolved {
+        RangeRequest::Full => finish(status, headers, size, vec![Piece::File(0..size)], send),
+        RangeRequest::Unsatisfiable => {
+            headers.remove(CONTENT_TYPE);
+            headers.remove(CONTENT_DISPOSITION);
+            if let Ok(value) = HeaderValue::try_from(format!("bytes */{size}")) {
+                headers.insert(CONTENT_RANGE, value);
+            }
+            finish(
+                StatusCode::RANGE_NOT_SATISFIABLE,
+                headers,
+                0,
+                Vec::new(),
+                send,
+            )
+        }
+        RangeRequest::Ranges(ranges) => match ranges.as_slice() {
+            [single] => {
+                let content_range = format!("bytes {}-{}/{size}", single.start, single.end - 1);
+                if let Ok(value) = HeaderValue::try_from(content_range) {
+                    headers.insert(CONTENT_RANGE, value);
+                }
+                let length = single.end - single.start;
+                let pieces = vec![Piece::File(single.clone())];
+                finish(StatusCode::PARTIAL_CONTENT, headers, length, pieces, send)
+            }
+            _ => {
+                let boundary = multipart::boundary();
+                let part_type = headers.get(CONTENT_TYPE);
+                let (pieces, length) = multipart::layout(&boundary, part_type, &ranges, size);
+                headers.insert(CONTENT_TYPE, multipart::content_type(&boundary));
+                finish(StatusCode::PARTIAL_CONTENT, headers, length, pieces, send)
+            }
+        },
+    }
+}
+
+/// A decision with a body of `length` bytes (sent only when `send`).
+fn finish(
+    status: StatusCode,
+    mut headers: HeaderMap,
+    length: u64,
+    pieces: Vec<Piece>,
+    send: bool,
+) -> Decision {
+    headers.insert(CONTENT_LENGTH, HeaderValue::from(length));
+    Decision {
+        status,
+        headers,
+        pieces: if send && length > 0 {
+            pieces
+        } else {
+            Vec::new()
+        },
+        length,
+    }
+}

@@ -1,0 +1,377 @@
+//! Reading a file for a response body, off the async threads.
+//!
+//! Reads are positional (`pread`) on tokio's blocking pool, in chunks of the response's
+//! chunk size. While one chunk is being written, the next read is in flight: at most two
+//! chunks are in memory per response, whatever the file's size. Each read checks the file's
+//! size (and modification time) against the values the head was built from, so a file that
+//! changes while it is sent ends the body with an error (the connection is aborted) rather
+//! than a body that disagrees with its Content-Length.
+
+use std::collections::VecDeque;
+use std::fs::File;
+use std::future::Future;
+use std::io;
+use std::ops::Range;
+use std::path::Path;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::SystemTime;
+
+use bytes::Bytes;
+use http_body::Frame;
+use tokio::task::JoinHandle;
+
+use crate::error::Error;
+
+/// A piece of a file response's body: bytes known up front (multipart headers), or a range
+/// of the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Piece {
+    Bytes(Bytes),
+    File(Range<u64>),
+}
+
+/// What the file must still look like while it is read: the head was built from this.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Expected {
+    pub(crate) size: u64,
+    /// Compared too when known (it is not for metadata given by the caller, which may be
+    /// rounded).
+    pub(crate) modified: Option<SystemTime>,
+}
+
+/// The pieces still to send, cut into reads of at most `chunk_size` bytes.
+#[derive(Debug)]
+pub(crate) struct Plan {
+    pieces: VecDeque<Piece>,
+    chunk_size: u64,
+}
+
+/// One step of a plan.
+enum Step {
+    Bytes(Bytes),
+    Read(Range<u64>),
+}
+
+impl Plan {
+    pub(crate) fn new(pieces: Vec<Piece>, chunk_size: usize) -> Self {
+        Plan {
+            pieces: pieces.into(),
+            chunk_size: chunk_size.max(1) as u64,
+        }
+    }
+
+    fn next_step(&mut self) -> Option<Step> {
+        loop {
+            match self.pieces.pop_front()? {
+                Piece::Bytes(bytes) if bytes.is_empty() => {}
+                Piece::Bytes(bytes) => return Some(Step::Bytes(bytes)),
+                Piece::File(range) if range.is_empty() => {}
+                Piece::File(range) => {
+                    let end = range.end.min(range.start.saturating_add(self.chunk_size));
+                    if end < range.end {
+                        self.pieces.push_front(Piece::File(end..range.end));
+                    }
+                    return Some(Step::Read(range.start..end));
+                }
+            }
+        }
+    }
+
+    fn put_back(&mut self, range: Range<u64>) {
+        match self.pieces.front_mut() {
+            Some(Piece::File(next)) if next.start == range.end => next.start = range.start,
+            _ => self.pieces.push_front(Piece::File(range)),
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.pieces.is_empty()
+    }
+}
+
+type ReadResult = io::Result<(Arc<File>, Bytes)>;
+
+enum Slot {
+    Ready(Bytes),
+    Reading(JoinHandle<ReadResult>),
+}
+
+/// The body of a file response.
+pub(crate) struct FileBody {
+    path: Arc<Path>,
+    /// `None` until the first read opens the file (metadata given by the caller).
+    file: Option<Arc<File>>,
+    expected: Expected,
+    plan: Plan,
+    /// What comes next, in order: ready bytes, and at most one read in flight.
+    queue: VecDeque<Slot>,
+    /// Bytes not yielded yet.
+    left: u64,
+}
+
+impl FileBody {
+    pub(crate) fn new(
+        path: Arc<Path>,
+        file: Option<Arc<File>>,
+        expected: Expected,
+        plan: Plan,
+        preloaded: Vec<Bytes>,
+        length: u64,
+    ) -> Self {
+        FileBody {
+            path,
+            file,
+            expected,
+            plan,
+            queue: preloaded.into_iter().map(Slot::Ready).collect(),
+            left: length,
+        }
+    }
+
+    pub(crate) fn remaining(&self) -> u64 {
+        self.left
+    }
+
+    pub(crate) fn is_end_stream(&self) -> bool {
+        self.queue.is_empty() && self.plan.is_empty()
+    }
+
+    pub(crate) fn poll_frame(
+        &mut self,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Error>>> {
+        loop {
+            let slot = match self.queue.front_mut() {
+                None => {
+                    if let Err(error) = self.read_ahead() {
+                        return Poll::Ready(Some(Err(self.fail(error))));
+                    }
+                    if self.queue.is_empty() {
+                        return Poll::Ready(None);
+                    }
+                    continue;
+                }
+                Some(slot) => slot,
+            };
+            let bytes = match slot {
+                Slot::Ready(bytes) => std::mem::take(bytes),
+                Slot::Reading(handle) => match std::task::ready!(Pin::new(handle).poll(cx)) {
+                    Ok(Ok((file, bytes))) => {
+                        self.file = Some(file);
+                        bytes
+                    }
+                    Ok(Err(error)) => return Poll::Ready(Some(Err(self.fail(error)))),
+                    Err(join) => {
+                        let error = io::Error::other(format!("file read did not finish: {join}"));
+                        return Poll::Ready(Some(Err(self.fail(error))));
+                    }
+                },
+            };
+            self.queue.pop_front();
+            self.left = self.left.saturating_sub(bytes.len() as u64);
+            // Start the next read now, so it runs while this chunk is written.
+            if let Err(error) = self.read_ahead() {
+                return Poll::Ready(Some(Err(self.fail(error))));
+            }
+            return Poll::Ready(Some(Ok(Frame::data(bytes))));
+        }
+    }
+
+    /// Queues the ready pieces up to the next read and starts that read, unless one is in
+    /// flight already.
+    fn read_ahead(&mut self) -> io::Result<()> {
+        if self
+            .queue
+            .iter()
+            .any(|slot| matches!(slot, Slot::Reading(_)))
+        {
+            return Ok(());
+        }
+        while let Some(step) = self.plan.next_step() {
+            match step {
+                Step::Bytes(bytes) => self.queue.push_back(Slot::Ready(bytes)),
+                Step::Read(range) => {
+                    let handle = tokio::runtime::Handle::try_current().map_err(|_| {
+                        io::Error::other("reading a file body needs a tokio runtime")
+                    })?;
+                    let path = Arc::clone(&self.path);
+                    let file = self.file.clone();
+                    let expected = self.expected;
+                    let read = handle.spawn_blocking(move || {
+                        let file = match file {
+                            Some(file) => file,
+                            None => Arc::new(open(&path)?.0),
+                        };
+                        check_unchanged(&file, &path, expected)?;
+                        let bytes = read_range(&file, &path, range)?;
+                        Ok((file, bytes))
+                    });
+                    self.queue.push_back(Slot::Reading(read));
+                    return Ok(());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn fail(&mut self, error: io::Error) -> Error {
+        tracing::error!(path = %self.path.display(), %error, "file response aborted");
+        self.queue.clear();
+        self.plan = Plan::new(Vec::new(), 1);
+        self.left = 0;
+        Error::Io(error)
+    }
+}
+
+/// Reads the first steps of `plan` at once, up to `budget` bytes of file (at least one read),
+/// in the blocking trip that opened the file: a small response needs no other trip.
+pub(crate) fn preload(
+    file: &File,
+    path: &Path,
+    plan: &mut Plan,
+    budget: usize,
+) -> io::Result<Vec<Bytes>> {
+    let mut ready = Vec::new();
+    let mut read = 0u64;
+    while let Some(step) = plan.next_step() {
+        match step {
+            Step::Bytes(bytes) => ready.push(bytes),
+            Step::Read(range) => {
+                if read > 0 && read + (range.end - range.start) > budget as u64 {
+                    plan.put_back(range);
+                    break;
+                }
+                read += range.end - range.start;
+                ready.push(read_range(file, path, range)?);
+            }
+        }
+    }
+    Ok(ready)
+}
+
+/// Opens a regular file, with the path in every error. The path is checked before it is
+/// opened, so a FIFO never blocks the open.
+pub(crate) fn open(path: &Path) -> io::Result<(File, std::fs::Metadata)> {
+    let described = |error: io::Error| {
+        let what = match error.kind() {
+            io::ErrorKind::NotFound => "does not exist".to_owned(),
+            _ => format!("cannot be opened: {error}"),
+        };
+        io::Error::new(
+            error.kind(),
+            format!("file at path {} {what}", path.display()),
+        )
+    };
+    let metadata = std::fs::metadata(path).map_err(described)?;
+    not_a_file(path, &metadata)?;
+    let file = File::open(path).map_err(described)?;
+    let metadata = file.metadata().map_err(described)?;
+    not_a_file(path, &metadata)?;
+    Ok((file, metadata))
+}
+
+fn not_a_file(path: &Path, metadata: &std::fs::Metadata) -> io::Result<()> {
+    if metadata.is_dir() {
+        return Err(io::Error::new(
+            io::ErrorKind::IsADirectory,
+            format!("file at path {} is a directory, not a file", path.display()),
+        ));
+    }
+    if !metadata.is_file() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("file at path {} is not a regular file", path.display()),
+        ));
+    }
+    Ok(())
+}
+
+fn check_unchanged(file: &File, path: &Path, expected: Expected) -> io::Result<()> {
+    let metadata = file.metadata()?;
+    let size = metadata.len();
+    if size != expected.size {
+        return Err(io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            format!(
+                "file at path {} changed while being sent: {} bytes expected, it now has {size}",
+                path.display(),
+                expected.size
+            ),
+        ));
+    }
+    if let Some(modified) = expected.modified {
+        if metadata.modified().ok() != Some(modified) {
+            return Err(io::Error::other(format!(
+                "file at path {} was modified while being sent",
+                path.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Reads exactly `range`; a file that ends early is an error.
+fn read_range(file: &File, path: &Path, range: Range<u64>) -> io::Result<Bytes> {
+    let length = usize::try_from(range.end - range.start)
+        .map_err(|_| io::Error::other("read larger than memory"))?;
+    let mut buffer = vec![0u8; length];
+    let mut filled = 0;
+    while filled < length {
+        match read_at(file, &mut buffer[filled..], range.start + filled as u64) {
+            Ok(0) => {
+                return Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    format!("file at path {} is shorter than expected", path.display()),
+                ));
+            }
+            Ok(read) => filled += read,
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(Bytes::from(buffer))
+}
+
+#[cfg(unix)]
+fn read_at(file: &File, buffer: &mut [u8], offset: u64) -> io::Result<usize> {
+    std::os::unix::fs::FileExt::read_at(file, buffer, offset)
+}
+
+#[cfg(windows)]
+fn read_at(file: &File, buffer: &mut [u8], offset: u64) -> io::Result<usize> {
+    std::os::windows::fs::FileExt::seek_read(file, buffer, offset)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plan_cuts_reads_to_the_chunk_size() {
+        let mut plan = Plan::new(
+            vec![
+                Piece::Bytes(Bytes::from_static(b"h")),
+                Piece::File(20..51),
+                Piece::Bytes(Bytes::new()),
+                Piece::File(5..5),
+            ],
+            10,
+        );
+        let mut steps = Vec::new();
+        while let Some(step) = plan.next_step() {
+            steps.push(match step {
+                Step::Bytes(bytes) => format!("b{}", bytes.len()),
+                Step::Read(range) => format!("{}..{}", range.start, range.end),
+            });
+        }
+        assert_eq!(steps, ["b1", "20..30", "30..40", "40..50", "50..51"]);
+        let mut plan = Plan::new(vec![Piece::File(0..30)], 10);
+        let Some(Step::Read(first)) = plan.next_step() else {
+            panic!("a read first");
+        };
+        plan.put_back(first);
+        assert_eq!(plan.pieces, [Piece::File(0..30)]);
+    }
+}
