@@ -30,6 +30,8 @@
 //! | [`PlainTextResponse`] | `text/plain; charset=utf-8` |
 //! | [`JsonResponse`] | compact `application/json`; NaN is an error, never `null` |
 //! | [`RedirectResponse`] | `307` (or any 3xx) with a percent-quoted `Location` |
+//! | [`StreamingResponse`] | chunks of a `Stream`, a blocking `Iterator` or an `AsyncRead` |
+//! | [`FileResponse`] | a file, with ranges, `multipart/byteranges` and conditional requests |
 //!
 //! Every kind has the same builder methods (`with_status`, `with_header`,
 //! `with_media_type`, `with_cookie`, `with_background`), in-place methods (`set_cookie`,

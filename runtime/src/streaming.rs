@@ -31,6 +31,13 @@ use crate::response::{Content, Response, response_kind};
 pub trait StreamChunk {
     /// The chunk's bytes, or the error that ends the stream.
     ///
+    /// ```
+    /// use respond::StreamChunk;
+    ///
+    /// let chunk = Ok::<_, std::io::Error>(b"abc".to_vec()).into_chunk().unwrap();
+    /// assert_eq!(chunk, "abc");
+    /// ```
+    ///
     /// # Errors
     /// The error carried by a `Result` chunk.
     fn into_chunk(self) -> Result<Bytes, BoxError>;

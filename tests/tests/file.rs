@@ -1082,3 +1082,47 @@ async fn slow_client_of_a_large_file_costs_bounded_memory() {
     child.wait().ok();
     result.expect("the memory test finished in time");
 }
+
+#[tokio::test]
+async fn ranges_and_large_files_over_http2() {
+    use http_body_util::{BodyExt, Empty};
+    use hyper_util::client::legacy::Client;
+    use hyper_util::rt::TokioExecutor;
+
+    let dir = TempDir::new("h2");
+    let (path, data) = large_file(&dir, "big.bin", (1 << 20) + 123);
+    let server = TestServer::start(serve(path)).await;
+    let client = Client::builder(TokioExecutor::new())
+        .http2_only(true)
+        .build_http::<Empty<Bytes>>();
+    let uri: http::Uri = format!("http://{}/", server.addr()).parse().unwrap();
+
+    let response = client.get(uri.clone()).await.unwrap();
+    assert_eq!(response.version(), http::Version::HTTP_2);
+    assert_eq!(response.headers()["content-length"], "1048699");
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    assert_eq!(body, data);
+
+    let request = http::Request::get(uri)
+        .header("range", "bytes=0-9,-5")
+        .body(Empty::new())
+        .unwrap();
+    let response = client.request(request).await.unwrap();
+    assert_eq!(response.status(), 206);
+    let boundary = boundary_of(response.headers()["content-type"].to_str().unwrap());
+    let length: usize = response.headers()["content-length"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    let expected = multipart(
+        &boundary,
+        "application/octet-stream",
+        &[0..10, data.len() - 5..data.len()],
+        &data,
+    );
+    assert_eq!(body, expected);
+    assert_eq!(length, expected.len());
+    server.stop().await;
+}

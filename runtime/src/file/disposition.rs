@@ -27,6 +27,10 @@ pub enum DispositionType {
 
 impl DispositionType {
     /// The header token: `"attachment"` or `"inline"`.
+    ///
+    /// ```
+    /// assert_eq!(respond::DispositionType::Inline.as_str(), "inline");
+    /// ```
     pub fn as_str(self) -> &'static str {
         match self {
             DispositionType::Attachment => "attachment",

@@ -158,16 +158,31 @@ pub struct FileMetadata {
 impl FileMetadata {
     /// Metadata of a file of `size` bytes last modified at `modified` (without it, there
     /// is no `ETag` nor `Last-Modified`).
+    ///
+    /// ```
+    /// let metadata = respond::FileMetadata::new(10, None);
+    /// let response = respond::FileResponse::from_metadata("a.txt", metadata);
+    /// assert!(response.headers().get("etag").is_none());
+    /// ```
     pub fn new(size: u64, modified: Option<SystemTime>) -> Self {
         FileMetadata { size, modified }
     }
 
     /// The size in bytes.
+    ///
+    /// ```
+    /// assert_eq!(respond::FileMetadata::new(7, None).size(), 7);
+    /// ```
     pub fn size(&self) -> u64 {
         self.size
     }
 
     /// The modification time, when known.
+    ///
+    /// ```
+    /// let now = std::time::SystemTime::now();
+    /// assert_eq!(respond::FileMetadata::new(7, Some(now)).modified(), Some(now));
+    /// ```
     pub fn modified(&self) -> Option<SystemTime> {
         self.modified
     }
