@@ -52,8 +52,8 @@
 
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
-mod body;
 mod blocking;
+mod body;
 mod cookie;
 mod error;
 mod file;
