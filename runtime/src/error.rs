@@ -51,6 +51,15 @@ pub enum Error {
     /// An app broke the message protocol (a body before the start message, a second start...).
     #[error("protocol violation: {0}")]
     Protocol(String),
+    /// An event-stream line separator other than `\r\n`, `\n` or `\r`.
+    #[error("invalid event-stream separator {0:?}: use \"\\r\\n\", \"\\n\" or \"\\r\"")]
+    InvalidSeparator(String),
+    /// A server-sent event that cannot be encoded (a NUL in its id).
+    #[error("invalid server-sent event: {0}")]
+    InvalidEvent(String),
+    /// The client did not take the response's bytes within the send timeout.
+    #[error("send timed out after {0:?}: the client stopped reading")]
+    SendTimeout(std::time::Duration),
     /// A body stream failed.
     #[error("body stream failed: {0}")]
     Body(#[source] BoxError),

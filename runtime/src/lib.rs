@@ -14,7 +14,7 @@
 //!
 //! # #[tokio::main(flavor = "current_thread")] async fn main() -> respond::Result<()> {
 //! // In memory, as messages:
-//! let response = respond::TestClient::new(app).get("/").send().await?;
+//! let response = respond::TestClient::new(app).get("/").send().await;
 //! assert_eq!(response.text(), "Hello, world!");
 //! assert_eq!(response.header("content-type"), Some("text/plain; charset=utf-8"));
 //! // Or over the network: `respond::serve("127.0.0.1:8000", app).await`.
@@ -52,19 +52,20 @@
 
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
+#[doc(hidden)]
+#[path = "macro_support.rs"]
+pub mod __private;
 mod blocking;
 mod body;
 mod cookie;
 mod error;
 mod file;
 mod json;
-#[doc(hidden)]
-#[path = "macro_support.rs"]
-pub mod __private;
 mod protocol;
 mod redirect;
 mod response;
 mod server;
+mod sse;
 mod streaming;
 mod testing;
 mod text;
@@ -78,7 +79,8 @@ pub use protocol::{App, Message, Receiver, RequestEvent, Scope, ScopeKind, Sende
 pub use redirect::RedirectResponse;
 pub use respond_macros::{cookie, response};
 pub use response::{IntoResponse, Response};
-pub use server::{Server, serve};
+pub use server::{Server, Shutdown, serve};
+pub use sse::{EventItem, EventSourceResponse, RetryDelay, Separator, ServerSentEvent};
 pub use streaming::{StreamChunk, StreamingResponse};
 pub use testing::{TestClient, TestRequest, TestResponse, TestStream};
 pub use text::{HtmlResponse, PlainTextResponse};
@@ -88,3 +90,8 @@ pub use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Version};
 
 /// The `http` crate, for the types not re-exported at the top.
 pub use http;
+
+/// The README's examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;

@@ -106,7 +106,7 @@ impl<T: StreamChunk, E: Into<BoxError>> StreamChunk for Result<T, E> {
 /// }
 ///
 /// # #[tokio::main(flavor = "current_thread")] async fn main() -> respond::Result<()> {
-/// let response = TestClient::new(app).get("/").send().await?;
+/// let response = TestClient::new(app).get("/").send().await;
 /// assert_eq!(response.text(), "<li>1</li><li>2</li><li>3</li>");
 /// assert_eq!(response.header("content-length"), None);
 /// # Ok(()) }

@@ -35,7 +35,7 @@ type BoxedApp = Arc<
 ///
 /// # #[tokio::main(flavor = "current_thread")] async fn main() -> respond::Result<()> {
 /// let client = TestClient::new(app);
-/// let response = client.get("/").send().await?;
+/// let response = client.get("/").send().await;
 /// assert_eq!(response.status(), 200);
 /// assert_eq!(response.header("content-type"), Some("text/html; charset=utf-8"));
 /// assert_eq!(response.text(), "<p>hi</p>");
@@ -138,14 +138,41 @@ impl TestRequest {
 
     /// Runs the request and waits until the app has returned (background work included).
     ///
+    /// Like Starlette's test client, an app that fails fails the test: use
+    /// [`try_send`](Self::try_send) to look at the error instead.
+    ///
+    /// # Panics
+    /// When the app returns an error or panics.
+    pub async fn send(self) -> TestResponse {
+        match self.try_send().await {
+            Ok(response) => response,
+            Err(error) => panic!("the app failed: {error}"),
+        }
+    }
+
+    /// Runs the request and waits until the app has returned (background work included),
+    /// giving the app's error instead of panicking.
+    ///
+    /// ```
+    /// use respond::{JsonResponse, Receiver, Scope, Sender, TestClient};
+    ///
+    /// async fn app(scope: Scope, mut receive: Receiver, mut send: Sender) -> respond::Result<()> {
+    ///     JsonResponse::new(&f64::NAN).send(&scope, &mut receive, &mut send).await
+    /// }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let error = TestClient::new(app).get("/").try_send().await.unwrap_err();
+    /// assert!(matches!(error, respond::Error::Json(_)));
+    /// # }
+    /// ```
+    ///
     /// # Errors
     /// The error the app returned; [`Error::Protocol`] when it returned without a complete
     /// response.
     ///
     /// # Panics
     /// When the app panics, with the app's panic.
-    pub async fn send(self) -> Result<TestResponse> {
-        let mut stream = self.stream().await?;
+    pub async fn try_send(self) -> Result<TestResponse> {
+        let mut stream = self.try_stream().await?;
         let mut body = BytesMut::new();
         while let Some(chunk) = stream.next_chunk().await? {
             body.extend_from_slice(&chunk);
@@ -172,13 +199,25 @@ impl TestRequest {
     /// Runs the request and returns once the start message has arrived, to read the body
     /// chunk by chunk. Dropping the [`TestStream`] disconnects the client.
     ///
+    /// # Panics
+    /// When the app fails or panics before its start message (see
+    /// [`try_stream`](Self::try_stream)).
+    pub async fn stream(self) -> TestStream {
+        match self.try_stream().await {
+            Ok(stream) => stream,
+            Err(error) => panic!("the app failed before its response started: {error}"),
+        }
+    }
+
+    /// Like [`stream`](Self::stream), giving the app's error instead of panicking.
+    ///
     /// ```
     /// # use respond::{Response, Receiver, Scope, Sender, TestClient};
     /// # async fn app(scope: Scope, mut receive: Receiver, mut send: Sender) -> respond::Result<()> {
     /// #     Response::new("abc").send(&scope, &mut receive, &mut send).await
     /// # }
     /// # #[tokio::main(flavor = "current_thread")] async fn main() -> respond::Result<()> {
-    /// let mut stream = TestClient::new(app).get("/").stream().await?;
+    /// let mut stream = TestClient::new(app).get("/").try_stream().await?;
     /// assert_eq!(stream.status(), 200);
     /// assert_eq!(stream.next_chunk().await?.unwrap(), "abc");
     /// assert_eq!(stream.next_chunk().await?, None);
@@ -187,7 +226,7 @@ impl TestRequest {
     ///
     /// # Errors
     /// The app's error when it ends before sending the start message.
-    pub async fn stream(self) -> Result<TestStream> {
+    pub async fn try_stream(self) -> Result<TestStream> {
         let (events, receive) = Receiver::channel(8);
         let (send, mut messages) = Sender::channel(8);
         if events
@@ -289,9 +328,34 @@ impl TestResponse {
 
     /// The body parsed as JSON.
     ///
+    /// ```
+    /// # use respond::{JsonResponse, Receiver, Scope, Sender, TestClient};
+    /// # async fn app(scope: Scope, mut receive: Receiver, mut send: Sender) -> respond::Result<()> {
+    /// #     JsonResponse::new(&serde_json::json!({"id": 7})).send(&scope, &mut receive, &mut send).await
+    /// # }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let value: serde_json::Value = TestClient::new(app).get("/").send().await.json();
+    /// assert_eq!(value["id"], 7);
+    /// # }
+    /// ```
+    ///
+    /// # Panics
+    /// When the body is not JSON of that shape (see [`try_json`](Self::try_json)).
+    pub fn json<T: serde::de::DeserializeOwned>(&self) -> T {
+        match self.try_json() {
+            Ok(value) => value,
+            Err(error) => panic!(
+                "the body is not the JSON expected ({error}): {:?}",
+                self.text()
+            ),
+        }
+    }
+
+    /// The body parsed as JSON, or the parse error.
+    ///
     /// # Errors
     /// When the body is not JSON of that shape.
-    pub fn json<T: serde::de::DeserializeOwned>(&self) -> serde_json::Result<T> {
+    pub fn try_json<T: serde::de::DeserializeOwned>(&self) -> serde_json::Result<T> {
         serde_json::from_slice(&self.body)
     }
 

@@ -102,7 +102,10 @@ pub async fn raw_exchange(addr: SocketAddr, request: &str) -> RawResponse {
 /// Sends `request` and returns every byte the server wrote before closing the connection.
 pub async fn raw_bytes(addr: SocketAddr, request: &str) -> Vec<u8> {
     let mut stream = TcpStream::connect(addr).await.expect("connect");
-    stream.write_all(request.as_bytes()).await.expect("write request");
+    stream
+        .write_all(request.as_bytes())
+        .await
+        .expect("write request");
     let mut bytes = Vec::new();
     tokio::time::timeout(Duration::from_secs(20), stream.read_to_end(&mut bytes))
         .await
@@ -112,8 +115,14 @@ pub async fn raw_bytes(addr: SocketAddr, request: &str) -> Vec<u8> {
 }
 
 /// `GET`-like request with `method`, `target` and extra header lines.
-pub async fn raw_request(addr: SocketAddr, method: &str, target: &str, headers: &[(&str, &str)]) -> RawResponse {
-    let mut request = format!("{method} {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+pub async fn raw_request(
+    addr: SocketAddr,
+    method: &str,
+    target: &str,
+    headers: &[(&str, &str)],
+) -> RawResponse {
+    let mut request =
+        format!("{method} {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
     for (name, value) in headers {
         request.push_str(&format!("{name}: {value}\r\n"));
     }
@@ -145,7 +154,8 @@ pub fn parse_response(bytes: &[u8], head_request: bool) -> RawResponse {
         );
     }
     let status = StatusCode::from_u16(code).expect("status");
-    let no_body = head_request || status == StatusCode::NO_CONTENT || status == StatusCode::NOT_MODIFIED;
+    let no_body =
+        head_request || status == StatusCode::NO_CONTENT || status == StatusCode::NOT_MODIFIED;
     let chunked = headers
         .get("transfer-encoding")
         .is_some_and(|value| value.as_bytes().eq_ignore_ascii_case(b"chunked"));
@@ -156,7 +166,10 @@ pub fn parse_response(bytes: &[u8], head_request: bool) -> RawResponse {
     } else if let Some(length) = headers.get("content-length") {
         let length: usize = length.to_str().unwrap().parse().unwrap();
         let complete = rest.len() == length;
-        (Bytes::copy_from_slice(&rest[..rest.len().min(length)]), complete)
+        (
+            Bytes::copy_from_slice(&rest[..rest.len().min(length)]),
+            complete,
+        )
     } else {
         (Bytes::copy_from_slice(rest), true)
     };
@@ -229,13 +242,18 @@ impl Outcome {
 
 /// Runs `method target` with `headers` against `app` twice: in memory through the
 /// [`TestClient`] and over a real socket through the hyper server.
-pub async fn both<A: App + Clone>(app: A, method: &str, target: &str, headers: &[(&str, &str)]) -> [Outcome; 2] {
+pub async fn both<A: App + Clone>(
+    app: A,
+    method: &str,
+    target: &str,
+    headers: &[(&str, &str)],
+) -> [Outcome; 2] {
     let client = TestClient::new(app.clone());
     let mut request = client.request(method.parse().expect("method"), target);
     for (name, value) in headers {
         request = request.header(name, value);
     }
-    let memory = request.send().await.expect("in-memory response");
+    let memory = request.send().await;
     let server = TestServer::start(app).await;
     let wire = raw_request(server.addr(), method, target, headers).await;
     server.stop().await;

@@ -8,8 +8,8 @@ use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use respond::{
-    Error, HeaderMap, Message, PlainTextResponse, Receiver, RequestEvent, Scope, Sender, StatusCode,
-    TestClient,
+    Error, HeaderMap, Message, PlainTextResponse, Receiver, RequestEvent, Scope, Sender,
+    StatusCode, TestClient,
 };
 use respond_tests::{TestServer, raw_exchange, raw_request, respond_with};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -44,7 +44,7 @@ async fn an_app_that_sends_messages_is_bridged_to_hyper() {
     assert!(response.complete);
     server.stop().await;
 
-    let response = TestClient::new(counting).get("/").send().await.unwrap();
+    let response = TestClient::new(counting).get("/").send().await;
     assert_eq!(response.messages().len(), 7);
     assert_eq!(response.messages()[1], Message::body("1, ", true));
     assert_eq!(response.messages()[6], Message::body("done", false));
@@ -55,7 +55,11 @@ async fn a_declared_length_is_honoured_by_the_bridge() {
     async fn app(_: Scope, _: Receiver, mut send: Sender) -> respond::Result<()> {
         let mut headers = HeaderMap::new();
         headers.insert("content-length", "10".parse().unwrap());
-        send.send(Message::Start { status: StatusCode::OK, headers }).await?;
+        send.send(Message::Start {
+            status: StatusCode::OK,
+            headers,
+        })
+        .await?;
         send.send(Message::body("01234", true)).await?;
         send.send(Message::body("56789", false)).await
     }
@@ -72,7 +76,9 @@ async fn the_request_body_reaches_the_app() {
     async fn echo(scope: Scope, mut receive: Receiver, mut send: Sender) -> respond::Result<()> {
         let body = receive.body().await.unwrap_or_default();
         let text = format!("{} {}", scope.method(), String::from_utf8_lossy(&body));
-        PlainTextResponse::new(text).send(&scope, &mut receive, &mut send).await
+        PlainTextResponse::new(text)
+            .send(&scope, &mut receive, &mut send)
+            .await
     }
     let server = TestServer::start(echo).await;
     let request = "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\nConnection: close\r\n\r\nhello world";
@@ -80,7 +86,11 @@ async fn the_request_body_reaches_the_app() {
     assert_eq!(response.text(), "POST hello world");
     server.stop().await;
 
-    let response = TestClient::new(echo).post("/echo").body("hello world").send().await.unwrap();
+    let response = TestClient::new(echo)
+        .post("/echo")
+        .body("hello world")
+        .send()
+        .await;
     assert_eq!(response.text(), "POST hello world");
 }
 
@@ -89,30 +99,32 @@ async fn receive_waits_for_the_disconnect_after_the_body() {
     async fn waits(scope: Scope, mut receive: Receiver, mut send: Sender) -> respond::Result<()> {
         receive.body().await;
         receive.disconnected().await;
-        PlainTextResponse::new("never").send(&scope, &mut receive, &mut send).await
+        PlainTextResponse::new("never")
+            .send(&scope, &mut receive, &mut send)
+            .await
     }
     let response = TestClient::new(waits).post("/").body("x").send();
     let response = tokio::time::timeout(Duration::from_millis(300), response).await;
-    assert!(response.is_err(), "receive() after the body waits for a disconnect");
+    assert!(
+        response.is_err(),
+        "receive() after the body waits for a disconnect"
+    );
 }
 
 #[tokio::test]
 async fn chunked_request_bodies_arrive_in_pieces() {
     async fn sizes(scope: Scope, mut receive: Receiver, mut send: Sender) -> respond::Result<()> {
         let mut seen = Vec::new();
-        loop {
-            match receive.receive().await {
-                RequestEvent::Body { chunk, more_body } => {
-                    seen.push(chunk.len());
-                    if !more_body {
-                        break;
-                    }
-                }
-                RequestEvent::Disconnect => break,
+        while let RequestEvent::Body { chunk, more_body } = receive.receive().await {
+            seen.push(chunk.len());
+            if !more_body {
+                break;
             }
         }
         let total: usize = seen.iter().sum();
-        PlainTextResponse::new(format!("{total}")).send(&scope, &mut receive, &mut send).await
+        PlainTextResponse::new(format!("{total}"))
+            .send(&scope, &mut receive, &mut send)
+            .await
     }
     let server = TestServer::start(sizes).await;
     let request = "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n\
@@ -141,7 +153,10 @@ async fn app_errors_and_panics_become_500_and_the_server_goes_on() {
             let response = raw_request(server.addr(), "GET", "/", &[]).await;
             assert_eq!(response.status, 500);
             assert_eq!(response.text(), "Internal Server Error");
-            assert_eq!(response.header("content-type"), Some("text/plain; charset=utf-8"));
+            assert_eq!(
+                response.header("content-type"),
+                Some("text/plain; charset=utf-8")
+            );
         }
     }
     fails.stop().await;
@@ -174,14 +189,25 @@ async fn an_error_after_the_head_aborts_the_connection() {
     ] {
         // hyper drops the connection: the client sees nothing, or a head with an
         // unterminated chunked body; never a clean end.
-        let bytes = respond_tests::raw_bytes(app.addr(), "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").await;
+        let bytes = respond_tests::raw_bytes(
+            app.addr(),
+            "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        )
+        .await;
         if !bytes.is_empty() {
             let response = respond_tests::parse_response(&bytes, false);
-            assert!(!response.complete, "the client must see an incomplete body: {response:?}");
+            assert!(
+                !response.complete,
+                "the client must see an incomplete body: {response:?}"
+            );
         }
         app.stop().await;
     }
-    let error = TestClient::new(breaks).get("/").send().await.unwrap_err();
+    let error = TestClient::new(breaks)
+        .get("/")
+        .try_send()
+        .await
+        .unwrap_err();
     assert_eq!(error.to_string(), "lost the upstream");
 }
 
@@ -191,10 +217,16 @@ async fn protocol_violations_are_errors() {
     let error = send.send(Message::body("x", false)).await.unwrap_err();
     assert!(matches!(error, Error::Protocol(_)), "{error:?}");
     send.send(start(200)).await.unwrap();
-    assert!(matches!(send.send(start(200)).await, Err(Error::Protocol(_))));
+    assert!(matches!(
+        send.send(start(200)).await,
+        Err(Error::Protocol(_))
+    ));
     send.send(Message::body("x", false)).await.unwrap();
     assert!(send.is_complete());
-    assert!(matches!(send.send(Message::body("y", false)).await, Err(Error::Protocol(_))));
+    assert!(matches!(
+        send.send(Message::body("y", false)).await,
+        Err(Error::Protocol(_))
+    ));
 }
 
 #[tokio::test]
@@ -219,12 +251,18 @@ async fn a_disconnected_client_is_seen_by_sender_and_receiver() {
     };
     let server = TestServer::start(app).await;
     let mut stream = TcpStream::connect(server.addr()).await.unwrap();
-    stream.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n").await.unwrap();
+    stream
+        .write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
     let mut buffer = [0u8; 256];
     let read = stream.read(&mut buffer).await.unwrap();
     assert!(String::from_utf8_lossy(&buffer[..read]).starts_with("HTTP/1.1 200 OK"));
     drop(stream);
-    let report = tokio::time::timeout(Duration::from_secs(5), reports.recv()).await.unwrap().unwrap();
+    let report = tokio::time::timeout(Duration::from_secs(5), reports.recv())
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(report, "client disconnected / true");
     server.stop().await;
 
@@ -236,10 +274,13 @@ async fn a_disconnected_client_is_seen_by_sender_and_receiver() {
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
     }
-    let mut stream = TestClient::new(endless).get("/").stream().await.unwrap();
+    let mut stream = TestClient::new(endless).get("/").stream().await;
     assert_eq!(stream.next_chunk().await.unwrap().unwrap(), "tick");
     let outcome = stream.disconnect().await;
-    assert!(matches!(outcome, Err(Error::ClientDisconnected)), "{outcome:?}");
+    assert!(
+        matches!(outcome, Err(Error::ClientDisconnected)),
+        "{outcome:?}"
+    );
 }
 
 #[tokio::test]
@@ -260,7 +301,10 @@ async fn keep_alive_serves_several_requests_on_one_connection() {
 
 #[tokio::test]
 async fn http2_prior_knowledge() {
-    let server = TestServer::start(respond_with(|| PlainTextResponse::new("over h2").with_header("x-a", "1"))).await;
+    let server = TestServer::start(respond_with(|| {
+        PlainTextResponse::new("over h2").with_header("x-a", "1")
+    }))
+    .await;
     let client = Client::builder(TokioExecutor::new())
         .http2_only(true)
         .build_http::<Full<Bytes>>();
@@ -268,7 +312,10 @@ async fn http2_prior_knowledge() {
     let response = client.get(uri.parse().unwrap()).await.unwrap();
     assert_eq!(response.version(), http::Version::HTTP_2);
     assert_eq!(response.status(), 200);
-    assert_eq!(response.headers()["content-type"], "text/plain; charset=utf-8");
+    assert_eq!(
+        response.headers()["content-type"],
+        "text/plain; charset=utf-8"
+    );
     assert_eq!(response.headers()["x-a"], "1");
     let body = response.into_body().collect().await.unwrap().to_bytes();
     assert_eq!(body, "over h2");
@@ -285,7 +332,9 @@ async fn http2_prior_knowledge() {
 #[tokio::test]
 async fn a_handed_over_response_does_not_wait_for_the_rest_of_the_app() {
     async fn lingers(scope: Scope, mut receive: Receiver, mut send: Sender) -> respond::Result<()> {
-        PlainTextResponse::new("early").send(&scope, &mut receive, &mut send).await?;
+        PlainTextResponse::new("early")
+            .send(&scope, &mut receive, &mut send)
+            .await?;
         // The response is complete: receive() says so at once.
         assert!(receive.receive().await.is_disconnect() || receive.receive().await.is_disconnect());
         tokio::time::sleep(Duration::from_secs(3)).await;
@@ -295,7 +344,11 @@ async fn a_handed_over_response_does_not_wait_for_the_rest_of_the_app() {
     let started = std::time::Instant::now();
     let response = raw_request(server.addr(), "GET", "/", &[]).await;
     assert_eq!(response.text(), "early");
-    assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
     drop(server);
 }
 
@@ -303,7 +356,9 @@ async fn a_handed_over_response_does_not_wait_for_the_rest_of_the_app() {
 async fn graceful_shutdown_finishes_requests_in_flight_and_refuses_new_ones() {
     async fn slow(scope: Scope, mut receive: Receiver, mut send: Sender) -> respond::Result<()> {
         tokio::time::sleep(Duration::from_millis(300)).await;
-        PlainTextResponse::new("finished").send(&scope, &mut receive, &mut send).await
+        PlainTextResponse::new("finished")
+            .send(&scope, &mut receive, &mut send)
+            .await
     }
     let server = TestServer::start(slow).await;
     let addr = server.addr();
@@ -312,5 +367,8 @@ async fn graceful_shutdown_finishes_requests_in_flight_and_refuses_new_ones() {
     server.stop().await;
     let response = in_flight.await.unwrap();
     assert_eq!(response.text(), "finished");
-    assert!(TcpStream::connect(addr).await.is_err(), "the listener is closed");
+    assert!(
+        TcpStream::connect(addr).await.is_err(),
+        "the listener is closed"
+    );
 }

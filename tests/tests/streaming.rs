@@ -56,7 +56,7 @@ async fn streaming_response_then_background() {
                 counter.fetch_add(1, Ordering::SeqCst);
             })
     });
-    let response = TestClient::new(app.clone()).get("/").send().await.unwrap();
+    let response = TestClient::new(app.clone()).get("/").send().await;
     assert_eq!(response.text(), "1, 2, 3, 4, 5");
     assert_eq!(
         done.load(Ordering::SeqCst),
@@ -170,7 +170,7 @@ async fn blocking_iterator_runs_off_the_async_threads() {
             counter.fetch_add(1, Ordering::SeqCst);
         }
     });
-    let response = TestClient::new(app.clone()).get("/").send().await.unwrap();
+    let response = TestClient::new(app.clone()).get("/").send().await;
     ticker.abort();
     assert_eq!(response.text(), "0;1;2;");
     assert!(
@@ -266,7 +266,7 @@ async fn disconnect_drops_the_stream_and_runs_background() {
         endless(DropFlag(Arc::clone(&flag)))
             .with_background(async move { ran.store(true, Ordering::SeqCst) })
     });
-    let mut stream = TestClient::new(app).get("/").stream().await.unwrap();
+    let mut stream = TestClient::new(app).get("/").stream().await;
     assert_eq!(stream.next_chunk().await.unwrap().unwrap(), "tick\n");
     stream.disconnect().await.unwrap();
     // The app returned: the stream was dropped before, nothing is left running.
@@ -312,7 +312,7 @@ async fn disconnect_stops_a_blocking_iterator() {
             Some("item\n")
         }))
     });
-    let mut stream = TestClient::new(app).get("/").stream().await.unwrap();
+    let mut stream = TestClient::new(app).get("/").stream().await;
     stream.next_chunk().await.unwrap().unwrap();
     assert!(!dropped.load(Ordering::SeqCst));
     stream.disconnect().await.unwrap();
@@ -347,11 +347,7 @@ async fn error_after_the_head_aborts_the_response() {
         StreamingResponse::new(chunks)
             .with_background(async move { ran.store(true, Ordering::SeqCst) })
     });
-    let mut stream = TestClient::new(app.clone())
-        .get("/")
-        .stream()
-        .await
-        .unwrap();
+    let mut stream = TestClient::new(app.clone()).get("/").stream().await;
     assert_eq!(stream.next_chunk().await.unwrap().unwrap(), "first chunk\n");
     let error = stream.next_chunk().await.unwrap_err();
     assert!(

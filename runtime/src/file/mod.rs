@@ -107,7 +107,7 @@ const DEFAULT_CHUNK_SIZE: usize = 64 * 1024;
 /// }
 ///
 /// # #[tokio::main(flavor = "current_thread")] async fn main() -> respond::Result<()> {
-/// let response = respond::TestClient::new(app).get("/").send().await?;
+/// let response = respond::TestClient::new(app).get("/").send().await;
 /// assert_eq!(response.status(), 404);
 /// # Ok(()) }
 /// ```
@@ -125,13 +125,13 @@ const DEFAULT_CHUNK_SIZE: usize = 64 * 1024;
 ///
 /// # #[tokio::main(flavor = "current_thread")] async fn main() -> respond::Result<()> {
 /// let client = TestClient::new(app);
-/// let response = client.get("/").header("range", "bytes=0-6").send().await?;
+/// let response = client.get("/").header("range", "bytes=0-6").send().await;
 /// assert_eq!(response.status(), 206);
 /// assert_eq!(response.text(), "[packag");
 /// assert_eq!(response.header("content-type"), Some("text/x-toml; charset=utf-8"));
 ///
 /// let etag = response.header("etag").unwrap().to_owned();
-/// let again = client.get("/").header("if-none-match", &etag).send().await?;
+/// let again = client.get("/").header("if-none-match", &etag).send().await;
 /// assert_eq!(again.status(), 304);
 /// # Ok(()) }
 /// ```

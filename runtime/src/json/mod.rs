@@ -61,6 +61,11 @@ impl JsonRenderer for CompactJson {
     }
 }
 
+/// Renders `value` with [`CompactJson`] into one buffer.
+pub(crate) fn render_compact<T: Serialize + ?Sized>(value: &T) -> Result<Bytes> {
+    CompactJson::render_bytes(value).map_err(|error| Error::Json(error.into()))
+}
+
 /// A JSON response: `Content-Type: application/json`, the value rendered compactly.
 ///
 /// A value that cannot be rendered (a NaN, a map with non-string keys, a failing `Serialize`)

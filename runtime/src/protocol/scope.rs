@@ -2,7 +2,25 @@
 
 use std::net::SocketAddr;
 
+use http::uri::PathAndQuery;
 use http::{Extensions, HeaderMap, HeaderName, HeaderValue, Method, Version};
+use percent_encoding::{AsciiSet, CONTROLS, percent_decode_str, utf8_percent_encode};
+
+use crate::server::{Shutdown, WriteTimeout};
+
+/// What `Scope::new` escapes in a hand-written target so it parses: controls, space,
+/// non-ASCII and the characters a request target may not hold.
+const TARGET_ESCAPES: &AsciiSet = &CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'<')
+    .add(b'>')
+    .add(b'\\')
+    .add(b'^')
+    .add(b'`')
+    .add(b'{')
+    .add(b'|')
+    .add(b'}');
 
 /// Which kind of connection a [`Scope`] describes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -35,13 +53,16 @@ pub struct Scope {
     method: Method,
     version: Version,
     scheme: &'static str,
-    raw_path: String,
-    path: String,
-    query: String,
+    /// The request target as sent (shares the request's buffer: no copy).
+    target: PathAndQuery,
+    /// The percent-decoded path, only when decoding changes it.
+    decoded_path: Option<String>,
     headers: HeaderMap,
     client: Option<SocketAddr>,
     server: Option<SocketAddr>,
     extensions: Extensions,
+    shutdown: Option<Shutdown>,
+    write_timeout: Option<WriteTimeout>,
 }
 
 impl Scope {
@@ -51,25 +72,41 @@ impl Scope {
     /// [`raw_path`](Self::raw_path) keeps it as sent. A fragment is dropped.
     pub fn new(method: Method, target: &str) -> Self {
         let target = target.split_once('#').map_or(target, |(before, _)| before);
-        let (raw_path, query) = match target.split_once('?') {
-            Some((path, query)) => (path, query),
-            None => (target, ""),
+        let target = PathAndQuery::try_from(target)
+            .or_else(|_| {
+                PathAndQuery::try_from(utf8_percent_encode(target, TARGET_ESCAPES).to_string())
+            })
+            .unwrap_or_else(|_| PathAndQuery::from_static("/"));
+        Scope::from_target(method, target)
+    }
+
+    fn from_target(method: Method, target: PathAndQuery) -> Self {
+        let target = if target.path().is_empty() {
+            match target.query() {
+                Some(query) => PathAndQuery::try_from(format!("/?{query}"))
+                    .unwrap_or_else(|_| PathAndQuery::from_static("/")),
+                None => PathAndQuery::from_static("/"),
+            }
+        } else {
+            target
         };
-        let raw_path = if raw_path.is_empty() { "/" } else { raw_path };
+        let decoded_path = match percent_decode_str(target.path()).decode_utf8_lossy() {
+            std::borrow::Cow::Borrowed(_) => None,
+            std::borrow::Cow::Owned(decoded) => Some(decoded),
+        };
         Scope {
             kind: ScopeKind::Http,
             method,
             version: Version::HTTP_11,
             scheme: "http",
-            path: percent_encoding::percent_decode_str(raw_path)
-                .decode_utf8_lossy()
-                .into_owned(),
-            raw_path: raw_path.to_owned(),
-            query: query.to_owned(),
+            target,
+            decoded_path,
             headers: HeaderMap::new(),
             client: None,
             server: None,
             extensions: Extensions::new(),
+            shutdown: None,
+            write_timeout: None,
         }
     }
 
@@ -91,12 +128,14 @@ impl Scope {
     /// assert_eq!(scope.query(), "b=1");
     /// ```
     pub fn from_parts(parts: http::request::Parts) -> Self {
+        let https = parts.uri.scheme_str() == Some("https");
         let target = parts
             .uri
-            .path_and_query()
-            .map_or("/", |target| target.as_str());
-        let mut scope = Scope::new(parts.method, target);
-        if parts.uri.scheme_str() == Some("https") {
+            .into_parts()
+            .path_and_query
+            .unwrap_or_else(|| PathAndQuery::from_static("/"));
+        let mut scope = Scope::from_target(parts.method, target);
+        if https {
             scope.scheme = "https";
         }
         scope.version = parts.version;
@@ -171,17 +210,17 @@ impl Scope {
 
     /// The percent-decoded path.
     pub fn path(&self) -> &str {
-        &self.path
+        self.decoded_path.as_deref().unwrap_or(self.target.path())
     }
 
     /// The path exactly as the client sent it.
     pub fn raw_path(&self) -> &str {
-        &self.raw_path
+        self.target.path()
     }
 
     /// The raw query string, without the `?` (empty when there is none).
     pub fn query(&self) -> &str {
-        &self.query
+        self.target.query().unwrap_or("")
     }
 
     /// The request headers.
@@ -222,5 +261,99 @@ impl Scope {
     /// ```
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name)?.to_str().ok()
+    }
+
+    /// The `Last-Event-ID` a reconnecting `EventSource` sends: the id of the last event it
+    /// received, so an event stream can resume after it.
+    ///
+    /// ```
+    /// let scope = respond::Scope::new(respond::Method::GET, "/events").with_header("last-event-id", "41");
+    /// let next: u64 = scope.last_event_id().and_then(|id| id.parse().ok()).map_or(0, |id: u64| id + 1);
+    /// assert_eq!(next, 42);
+    /// ```
+    pub fn last_event_id(&self) -> Option<&str> {
+        self.header("last-event-id")
+    }
+
+    /// The server's shutdown signal, when the request came through respond's server (or
+    /// one was attached with [`with_shutdown`](Self::with_shutdown)).
+    pub fn shutdown(&self) -> Option<&Shutdown> {
+        self.shutdown.as_ref()
+    }
+
+    /// Attaches a shutdown signal (the server does this for every request).
+    ///
+    /// ```
+    /// let shutdown = respond::Shutdown::new();
+    /// let scope = respond::Scope::new(respond::Method::GET, "/").with_shutdown(shutdown.clone());
+    /// shutdown.request();
+    /// assert!(scope.shutdown().unwrap().is_requested());
+    /// ```
+    #[must_use]
+    pub fn with_shutdown(mut self, shutdown: Shutdown) -> Self {
+        self.shutdown = Some(shutdown);
+        self
+    }
+
+    pub(crate) fn with_write_timeout(mut self, control: WriteTimeout) -> Self {
+        self.write_timeout = Some(control);
+        self
+    }
+
+    /// The connection's write timeout control, on the server.
+    pub(crate) fn write_timeout(&self) -> Option<&WriteTimeout> {
+        self.write_timeout.as_ref()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets_are_split_and_decoded() {
+        let scope = Scope::new(Method::GET, "/a%20b/c?x=1&y=%20#frag");
+        assert_eq!(scope.path(), "/a b/c");
+        assert_eq!(scope.raw_path(), "/a%20b/c");
+        assert_eq!(scope.query(), "x=1&y=%20");
+
+        let scope = Scope::new(Method::GET, "/plain");
+        assert_eq!(scope.path(), "/plain");
+        assert_eq!(scope.query(), "");
+
+        let scope = Scope::new(Method::GET, "");
+        assert_eq!(scope.path(), "/");
+
+        let scope = Scope::new(Method::GET, "?q=1");
+        assert_eq!((scope.path(), scope.query()), ("/", "q=1"));
+    }
+
+    #[test]
+    fn hand_written_targets_with_spaces_or_unicode_still_parse() {
+        let scope = Scope::new(Method::GET, "/I ♥ Rust?q=a b");
+        assert_eq!(scope.path(), "/I ♥ Rust");
+        assert_eq!(scope.raw_path(), "/I%20%E2%99%A5%20Rust");
+        assert_eq!(scope.query(), "q=a%20b");
+    }
+
+    #[test]
+    fn invalid_utf8_in_the_path_is_replaced() {
+        let scope = Scope::new(Method::GET, "/%FF");
+        assert_eq!(scope.path(), "/\u{FFFD}");
+    }
+
+    #[test]
+    fn from_parts_keeps_everything() {
+        let request = http::Request::post("https://example.com/x%2Fy?z")
+            .header("x-a", "1")
+            .body(())
+            .unwrap();
+        let (parts, ()) = request.into_parts();
+        let scope = Scope::from_parts(parts);
+        assert_eq!(scope.scheme(), "https");
+        assert_eq!(scope.method(), Method::POST);
+        assert_eq!(scope.path(), "/x/y");
+        assert_eq!(scope.query(), "z");
+        assert_eq!(scope.header("x-a"), Some("1"));
     }
 }

@@ -48,15 +48,66 @@ where
     if let Some(byte) = value.as_bytes().iter().find(|byte| !byte.is_ascii()) {
         return Err(Error::header(
             &name,
-            format!("not a valid header value: only ASCII is allowed, found byte 0x{byte:02X} (percent-encode non-ASCII text)"),
+            format!(
+                "not a valid header value: only ASCII is allowed, found byte 0x{byte:02X} (percent-encode non-ASCII text)"
+            ),
         ));
     }
     Ok((name, value))
 }
 
-/// The value of a Content-Length header.
+/// The value of a Content-Length header. Lengths below 10,000 (most small responses) come
+/// from a table built at compile time and cost no allocation.
 pub(crate) fn length_value(length: u64) -> HeaderValue {
-    HeaderValue::from(length)
+    match usize::try_from(length) {
+        Ok(small) if small < SMALL => {
+            let digits = &DIGITS.0[usize::from(DIGITS.1[small])..usize::from(DIGITS.1[small + 1])];
+            match std::str::from_utf8(digits) {
+                Ok(text) => HeaderValue::from_static(text),
+                Err(_) => HeaderValue::from(length),
+            }
+        }
+        _ => HeaderValue::from(length),
+    }
+}
+
+/// How many lengths the table holds: 0 to 9,999.
+const SMALL: usize = 10_000;
+/// Every decimal number below `SMALL`, one after the other: 10 one-digit numbers, 90 of two
+/// digits, 900 of three and 9,000 of four.
+const DIGITS_LEN: usize = 10 + 90 * 2 + 900 * 3 + 9_000 * 4;
+
+/// The digits of 0..SMALL, and where each number starts (with the end as the last entry).
+static DIGITS: ([u8; DIGITS_LEN], [u16; SMALL + 1]) = digit_table();
+
+const fn digit_table() -> ([u8; DIGITS_LEN], [u16; SMALL + 1]) {
+    let mut digits = [0u8; DIGITS_LEN];
+    let mut starts = [0u16; SMALL + 1];
+    let mut at = 0;
+    let mut n = 0;
+    while n < SMALL {
+        starts[n] = at as u16;
+        let width = if n < 10 {
+            1
+        } else if n < 100 {
+            2
+        } else if n < 1_000 {
+            3
+        } else {
+            4
+        };
+        let mut rest = n;
+        let mut i = width;
+        while i > 0 {
+            i -= 1;
+            digits[at + i] = b'0' + (rest % 10) as u8;
+            rest /= 10;
+        }
+        at += width;
+        n += 1;
+    }
+    starts[SMALL] = at as u16;
+    (digits, starts)
 }
 
 #[cfg(test)]
@@ -89,6 +140,31 @@ mod tests {
     fn bad_media_types_are_refused() {
         for bad in ["", "text", "text/html\r\nx-evil: 1", "a b/c", "text/é"] {
             assert!(content_type(bad).is_err(), "{bad:?} accepted");
+        }
+    }
+
+    #[test]
+    fn lengths_render_in_decimal() {
+        for length in [
+            0u64,
+            1,
+            9,
+            10,
+            99,
+            100,
+            999,
+            1_000,
+            4_321,
+            9_999,
+            10_000,
+            123_456_789,
+            u64::MAX,
+        ] {
+            assert_eq!(
+                length_value(length),
+                length.to_string().as_str(),
+                "{length}"
+            );
         }
     }
 

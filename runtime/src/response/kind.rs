@@ -125,13 +125,13 @@ macro_rules! response_kind {
             ///
             /// # Errors
             /// A builder error, a disconnected client, or a failing body.
-            pub async fn send(
+            pub fn send<'a>(
                 self,
-                scope: &$crate::Scope,
-                receive: &mut $crate::Receiver,
-                send: &mut $crate::Sender,
-            ) -> $crate::Result<()> {
-                self.0.send(scope, receive, send).await
+                scope: &'a $crate::Scope,
+                receive: &'a mut $crate::Receiver,
+                send: &'a mut $crate::Sender,
+            ) -> impl std::future::Future<Output = $crate::Result<()>> + Send + 'a {
+                self.0.send(scope, receive, send)
             }
 
             /// Resolves the response for `scope` into an `http::Response`, as
@@ -139,11 +139,13 @@ macro_rules! response_kind {
             ///
             /// # Errors
             /// The first builder error, if any.
-            pub async fn into_http(
+            pub fn into_http<'a>(
                 self,
-                scope: &$crate::Scope,
-            ) -> $crate::Result<http::Response<$crate::Body>> {
-                self.0.into_http(scope).await
+                scope: &'a $crate::Scope,
+            ) -> impl std::future::Future<Output = $crate::Result<http::Response<$crate::Body>>>
+            + Send
+            + 'a {
+                self.0.into_http(scope)
             }
         }
 

@@ -56,11 +56,46 @@ pub struct Response {
     headers: HeaderMap,
     content: Content,
     /// The Content-Length value this response computed itself (not one the user set).
-    auto_length: Option<HeaderValue>,
+    auto_length: Option<u64>,
     /// Whether the Content-Type header came from a media type (and may be replaced).
     auto_type: bool,
     background: Option<Background>,
-    error: Option<Error>,
+    error: Option<Box<Error>>,
+    /// How long a client may stall before the response is dropped (event streams).
+    send_timeout: Option<std::time::Duration>,
+}
+
+/// A response half prepared: ready, or a file still to open and check.
+enum Start {
+    Ready(Result<Prepared>),
+    File {
+        file: Box<crate::file::FileSource>,
+        status: StatusCode,
+        headers: HeaderMap,
+        background: Option<Background>,
+        send_timeout: Option<std::time::Duration>,
+    },
+}
+
+impl Start {
+    async fn finish(self, scope: &Scope) -> Result<Prepared> {
+        match self {
+            Start::Ready(prepared) => prepared,
+            Start::File {
+                file,
+                status,
+                headers,
+                background,
+                send_timeout,
+            } => {
+                let (status, headers, body) = file.prepare(status, headers, scope).await?;
+                Ok(
+                    Prepared::new(status, headers, body, background)
+                        .with_send_timeout(send_timeout),
+                )
+            }
+        }
+    }
 }
 
 /// What the body will be made of, before the request is known.
@@ -70,6 +105,8 @@ pub(crate) enum Content {
     Stream(crate::streaming::StreamSource),
     /// A file, resolved against the request (range, conditional headers) by `prepare`.
     File(Box<crate::file::FileSource>),
+    /// Server-sent events (`EventSourceResponse`).
+    Events(Box<crate::sse::EventSource>),
 }
 
 impl Content {
@@ -78,7 +115,7 @@ impl Content {
             Content::Full(bytes) => Some(bytes.len() as u64),
             // A stream's length is unknown; a file's depends on the request (ranges) and
             // is set by `prepare`.
-            Content::Stream(_) | Content::File(_) => None,
+            Content::Stream(_) | Content::File(_) | Content::Events(_) => None,
         }
     }
 }
@@ -111,8 +148,16 @@ impl Response {
             auto_type: false,
             background: None,
             error: None,
+            send_timeout: None,
         };
-        response.refresh_length();
+        // A new response has no headers yet: set the computed length without the checks of
+        // `refresh_length`.
+        if let Some(length) = response.content.known_length() {
+            response
+                .headers
+                .insert(CONTENT_LENGTH, headers::length_value(length));
+            response.auto_length = Some(length);
+        }
         response
     }
 
@@ -281,7 +326,7 @@ impl Response {
 
     /// The first error a builder method met, if any; [`send`](Self::send) reports it.
     pub fn error(&self) -> Option<&Error> {
-        self.error.as_ref()
+        self.error.as_deref()
     }
 
     /// This response itself: every kind has `into_response`, so code can treat them alike.
@@ -295,14 +340,17 @@ impl Response {
     /// # Errors
     /// A builder error, [`Error::ClientDisconnected`] when the client left, or an error of
     /// the body.
-    pub async fn send(
+    pub fn send<'a>(
         self,
-        scope: &Scope,
-        receive: &mut Receiver,
-        send: &mut Sender,
-    ) -> Result<()> {
-        let prepared = self.prepare(scope).await?;
-        send.deliver(prepared, receive).await
+        scope: &'a Scope,
+        receive: &'a mut Receiver,
+        send: &'a mut Sender,
+    ) -> impl Future<Output = Result<()>> + Send + 'a {
+        let start = self.start(scope);
+        async move {
+            let prepared = start.finish(scope).await?;
+            send.deliver(prepared, receive).await
+        }
     }
 
     /// Resolves the response for `scope` into an `http::Response` for hyper or any
@@ -321,31 +369,61 @@ impl Response {
     ///
     /// # Errors
     /// The first builder error, if any.
-    pub async fn into_http(self, scope: &Scope) -> Result<http::Response<crate::Body>> {
-        Ok(self.prepare(scope).await?.into_http())
+    pub fn into_http<'a>(
+        self,
+        scope: &'a Scope,
+    ) -> impl Future<Output = Result<http::Response<crate::Body>>> + Send + 'a {
+        let start = self.start(scope);
+        async move { Ok(start.finish(scope).await?.into_http()) }
     }
 
-    /// Resolves what depends on the request into a head and a body source.
-    pub(crate) async fn prepare(self, scope: &Scope) -> Result<Prepared> {
+    /// Does at once all the preparing that needs no waiting: everything but a file's, which
+    /// needs the filesystem. Sending a plain response therefore awaits nothing.
+    fn start(self, scope: &Scope) -> Start {
         let Response {
             status,
-            headers,
+            mut headers,
             content,
             background,
             error,
+            send_timeout,
             ..
         } = self;
         if let Some(error) = error {
-            return Err(error);
+            return Start::Ready(Err(*error));
+        }
+        if let Some(timeout) = send_timeout {
+            if let Some(connection) = scope.write_timeout() {
+                connection.set(timeout);
+            }
         }
         let send_body = allows_body(status) && !scope.is_head();
-        let (status, headers, body) = match content {
-            Content::Full(bytes) if send_body => (status, headers, crate::Body::from(bytes)),
-            Content::Stream(stream) if send_body => (status, headers, stream.into_body()),
-            Content::Full(_) | Content::Stream(_) => (status, headers, crate::Body::empty()),
-            Content::File(file) => file.prepare(status, headers, scope).await?,
+        let body = match content {
+            Content::Full(bytes) if send_body => crate::Body::from(bytes),
+            Content::Stream(stream) if send_body => stream.into_body(),
+            Content::Events(events) => {
+                crate::sse::strip_forbidden_headers(&mut headers);
+                if send_body {
+                    crate::streaming::StreamSource::new(Box::pin(events.into_stream(scope)))
+                        .into_body()
+                } else {
+                    crate::Body::empty()
+                }
+            }
+            Content::Full(_) | Content::Stream(_) => crate::Body::empty(),
+            Content::File(file) => {
+                return Start::File {
+                    file,
+                    status,
+                    headers,
+                    background,
+                    send_timeout,
+                };
+            }
         };
-        Ok(Prepared::new(status, headers, body, background))
+        Start::Ready(Ok(
+            Prepared::new(status, headers, body, background).with_send_timeout(send_timeout)
+        ))
     }
 
     /// The content, for kinds that keep their own settings in it (files).
@@ -358,28 +436,34 @@ impl Response {
         &mut self.content
     }
 
+    /// Drops a client that takes none of the body's bytes for `timeout`.
+    pub(crate) fn set_send_timeout(&mut self, timeout: std::time::Duration) {
+        self.send_timeout = Some(timeout);
+    }
+
     /// Keeps the first error only: it is the one the user should fix first.
     pub(crate) fn fail(&mut self, error: Error) {
         if self.error.is_none() {
-            self.error = Some(error);
+            self.error = Some(Box::new(error));
         }
     }
 
     /// Sets or removes the computed Content-Length to match the status and the content;
     /// a Content-Length the user set is left alone.
     fn refresh_length(&mut self) {
-        let user_set = match self.headers.get(CONTENT_LENGTH) {
-            Some(current) => self.auto_length.as_ref() != Some(current),
-            None => false,
+        let user_set = match (self.headers.get(CONTENT_LENGTH), self.auto_length) {
+            (Some(current), Some(auto)) => current != headers::length_value(auto),
+            (Some(_), None) => true,
+            (None, _) => false,
         };
         if user_set {
             return;
         }
         match self.content.known_length() {
             Some(length) if allows_body(self.status) => {
-                let value = headers::length_value(length);
-                self.headers.insert(CONTENT_LENGTH, value.clone());
-                self.auto_length = Some(value);
+                self.headers
+                    .insert(CONTENT_LENGTH, headers::length_value(length));
+                self.auto_length = Some(length);
             }
             _ => {
                 self.headers.remove(CONTENT_LENGTH);

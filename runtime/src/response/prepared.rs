@@ -1,5 +1,7 @@
 //! A response resolved for one request, and the two outlets that carry it.
 
+use std::time::Duration;
+
 use bytes::Bytes;
 use http::{HeaderMap, StatusCode};
 use http_body::Body as _;
@@ -15,6 +17,7 @@ pub(crate) struct Prepared {
     status: StatusCode,
     headers: HeaderMap,
     body: Body,
+    send_timeout: Option<Duration>,
 }
 
 impl Prepared {
@@ -29,7 +32,14 @@ impl Prepared {
             status,
             headers,
             body,
+            send_timeout: None,
         }
+    }
+
+    /// Bounds each send of the message outlet (the hyper outlet bounds socket writes).
+    pub(crate) fn with_send_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.send_timeout = timeout;
+        self
     }
 
     /// The hyper outlet: the head and body as an `http::Response`, nothing copied.
@@ -54,20 +64,42 @@ impl Prepared {
             status,
             headers,
             mut body,
+            send_timeout,
         } = self;
         let background = body.take_background();
+        let mut send = TimedSender {
+            send,
+            timeout: send_timeout,
+        };
         send.send(Message::Start { status, headers }).await?;
-        let outcome = pump(&mut body, receive, send).await;
+        let outcome = pump(&mut body, receive, &mut send).await;
         drop(body);
-        match (&outcome, background) {
-            (Ok(()) | Err(Error::ClientDisconnected), Some(background)) => background.run().await,
-            _ => {}
+        if let (Ok(()) | Err(Error::ClientDisconnected), Some(background)) = (&outcome, background)
+        {
+            background.run().await;
         }
         outcome
     }
 }
 
-async fn pump(body: &mut Body, receive: &mut Receiver, send: &mut Sender) -> Result<()> {
+/// A sender whose sends give up after the timeout, if any.
+struct TimedSender<'a> {
+    send: &'a mut Sender,
+    timeout: Option<Duration>,
+}
+
+impl TimedSender<'_> {
+    async fn send(&mut self, message: Message) -> Result<()> {
+        match self.timeout {
+            Some(timeout) => tokio::time::timeout(timeout, self.send.send(message))
+                .await
+                .map_err(|_| Error::SendTimeout(timeout))?,
+            None => self.send.send(message).await,
+        }
+    }
+}
+
+async fn pump(body: &mut Body, receive: &mut Receiver, send: &mut TimedSender<'_>) -> Result<()> {
     loop {
         if body.is_end_stream() {
             return send.send(Message::body(Bytes::new(), false)).await;

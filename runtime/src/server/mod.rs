@@ -1,11 +1,15 @@
 //! The hyper outlet: [`serve`] and [`Server`], HTTP/1.1 and HTTP/2 on one port.
 
 pub(crate) mod bridge;
+mod io;
+mod shutdown;
+
+pub(crate) use io::WriteTimeout;
+pub use shutdown::Shutdown;
 
 use std::convert::Infallible;
 use std::fmt;
 use std::future::Future;
-use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -40,7 +44,7 @@ use crate::protocol::{App, Scope};
 ///
 /// # Errors
 /// When the address cannot be bound.
-pub async fn serve<A: App>(addr: impl ToSocketAddrs, app: A) -> io::Result<()> {
+pub async fn serve<A: App>(addr: impl ToSocketAddrs, app: A) -> std::io::Result<()> {
     Server::bind(addr).await?.serve(app).await
 }
 
@@ -86,7 +90,7 @@ impl Server {
     ///
     /// # Errors
     /// When the address cannot be bound.
-    pub async fn bind(addr: impl ToSocketAddrs) -> io::Result<Self> {
+    pub async fn bind(addr: impl ToSocketAddrs) -> std::io::Result<Self> {
         Ok(Server::from_listener(TcpListener::bind(addr).await?))
     }
 
@@ -103,11 +107,12 @@ impl Server {
     ///
     /// # Errors
     /// When the socket cannot report it.
-    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
         self.listener.local_addr()
     }
 
-    /// Stops gracefully when `signal` completes: no new connections are accepted, idle
+    /// Stops gracefully when `signal` completes: no new connections are accepted, the
+    /// [`Shutdown`] signal is raised (event streams end within their grace period), idle
     /// connections close, and requests in flight finish.
     #[must_use]
     pub fn with_graceful_shutdown(
@@ -131,7 +136,7 @@ impl Server {
     /// # Errors
     /// Only errors of the listener itself that make serving impossible; failed connections
     /// are logged and skipped.
-    pub async fn serve<A: App>(self, app: A) -> io::Result<()> {
+    pub async fn serve<A: App>(self, app: A) -> std::io::Result<()> {
         let Server {
             listener,
             signal,
@@ -143,6 +148,7 @@ impl Server {
         builder.http1().timer(TokioTimer::new());
         builder.http2().timer(TokioTimer::new());
         let graceful = GracefulShutdown::new();
+        let shutdown = Shutdown::new();
         let mut signal = signal.unwrap_or_else(|| Box::pin(std::future::pending()));
 
         loop {
@@ -162,12 +168,19 @@ impl Server {
             let watcher = graceful.watcher();
             let builder = builder.clone();
             let app = Arc::clone(&app);
+            let shutdown = shutdown.clone();
             tokio::spawn(async move {
-                serve_connection(&builder, watcher, stream, peer, local, app).await;
+                let connection = Connection {
+                    peer,
+                    local,
+                    shutdown,
+                };
+                connection.serve(&builder, watcher, stream, app).await;
             });
         }
 
         drop(listener);
+        shutdown.request();
         match shutdown_timeout {
             Some(timeout) => {
                 if tokio::time::timeout(timeout, graceful.shutdown())
@@ -186,31 +199,47 @@ impl Server {
     }
 }
 
-async fn serve_connection<A: App>(
-    builder: &auto::Builder<TokioExecutor>,
-    watcher: hyper_util::server::graceful::Watcher,
-    stream: TcpStream,
+/// What one connection's requests share.
+struct Connection {
     peer: SocketAddr,
     local: Option<SocketAddr>,
-    app: Arc<A>,
-) {
-    if let Err(error) = stream.set_nodelay(true) {
-        tracing::debug!(%error, "could not set TCP_NODELAY");
-    }
-    let service = service_fn(move |request: http::Request<hyper::body::Incoming>| {
-        let app = Arc::clone(&app);
-        async move {
+    shutdown: Shutdown,
+}
+
+impl Connection {
+    async fn serve<A: App>(
+        self,
+        builder: &auto::Builder<TokioExecutor>,
+        watcher: hyper_util::server::graceful::Watcher,
+        stream: TcpStream,
+        app: Arc<A>,
+    ) {
+        if let Err(error) = stream.set_nodelay(true) {
+            tracing::debug!(%error, "could not set TCP_NODELAY");
+        }
+        let Connection {
+            peer,
+            local,
+            shutdown,
+        } = self;
+        let write_timeout = WriteTimeout::default();
+        let io = TokioIo::new(io::TimeoutIo::new(stream, write_timeout.clone()));
+        let service = service_fn(move |request: http::Request<hyper::body::Incoming>| {
+            let app = Arc::clone(&app);
             let (parts, body) = request.into_parts();
             let mut scope = Scope::from_parts(parts).with_client(peer);
             if let Some(local) = local {
                 scope = scope.with_server(local);
             }
-            Ok::<_, Infallible>(bridge::respond(&*app, scope, body).await)
+            scope = scope
+                .with_shutdown(shutdown.clone())
+                .with_write_timeout(write_timeout.clone());
+            async move { Ok::<_, Infallible>(bridge::respond(&*app, scope, body).await) }
+        });
+        let connection = builder.serve_connection(io, service);
+        if let Err(error) = watcher.watch(connection).await {
+            tracing::debug!(%error, %peer, "connection ended with an error");
         }
-    });
-    let connection = builder.serve_connection(TokioIo::new(stream), service);
-    if let Err(error) = watcher.watch(connection).await {
-        tracing::debug!(%error, %peer, "connection ended with an error");
     }
 }
 
