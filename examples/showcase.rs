@@ -9,10 +9,14 @@
 //! Try it with curl: `curl -i http://127.0.0.1:8000/json`.
 
 use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 
+use futures_util::{StreamExt, stream};
 use respond::{
-    Cookie, HtmlResponse, JsonResponse, PlainTextResponse, Receiver, RedirectResponse,
-    Response, SameSite, Scope, Sender, Server,
+    App, Cookie, DispositionType, EventSourceResponse, FileResponse, HtmlResponse, JsonResponse,
+    PlainTextResponse, Receiver, RedirectResponse, Response, SameSite, Scope, Sender, Server,
+    ServerSentEvent, StreamingResponse,
 };
 use serde::Serialize;
 
@@ -21,14 +25,37 @@ const ROUTES: &[(&str, &str)] = &[
     ("/plain", "PlainTextResponse: text/plain; charset=utf-8"),
     ("/html", "HtmlResponse: an HTML page"),
     ("/json", "JsonResponse: compact JSON, raw UTF-8"),
-    ("/bytes", "Response: raw bytes with a media type (a 1x1 PNG)"),
+    (
+        "/bytes",
+        "Response: raw bytes with a media type (a 1x1 PNG)",
+    ),
     ("/redirect", "RedirectResponse: 307 to /html"),
-    ("/redirect/quoted", "RedirectResponse: a URL with spaces and non-ASCII, percent-quoted"),
-    ("/cookies/set", "set_cookie: a session cookie and a theme cookie"),
+    (
+        "/redirect/quoted",
+        "RedirectResponse: a URL with spaces and non-ASCII, percent-quoted",
+    ),
+    (
+        "/cookies/set",
+        "set_cookie: a session cookie and a theme cookie",
+    ),
     ("/cookies/delete", "delete_cookie: removes both"),
     ("/empty", "204 No Content: no body, no Content-Length"),
-    ("/background", "with_background: work that runs after the body is sent"),
-    ("/messages", "a Starlette-style app that sends its own messages"),
+    (
+        "/background",
+        "with_background: work that runs after the body is sent",
+    ),
+    (
+        "/messages",
+        "a Starlette-style app that sends its own messages",
+    ),
+    (
+        "/sse",
+        "EventSourceResponse: a live page fed by the /events stream",
+    ),
+    (
+        "/events",
+        "EventSourceResponse: a tick a second with ids; honours Last-Event-ID",
+    ),
 ];
 
 #[derive(Serialize)]
@@ -56,10 +83,63 @@ fn index() -> HtmlResponse {
          <h1>respond showcase</h1><p>Every response kind, served by respond on hyper.</p><ul>",
     );
     for (path, what) in ROUTES {
-        page.push_str(&format!("<li><a href=\"{path}\"><code>{path}</code></a> {what}</li>"));
+        page.push_str(&format!(
+            "<li><a href=\"{path}\"><code>{path}</code></a> {what}</li>"
+        ));
     }
     page.push_str("</ul></body></html>");
     HtmlResponse::new(page)
+}
+
+/// A typed JSON response: the fields without markers are the JSON body.
+#[respond::response(media_type = "application/json", status = 201)]
+#[derive(Serialize)]
+struct Created {
+    id: u64,
+    name: &'static str,
+    #[header("location")]
+    location: &'static str,
+    #[cookie]
+    last_created: Cookie,
+}
+
+#[derive(Serialize)]
+struct Item {
+    id: u32,
+    name: &'static str,
+}
+
+/// A typed enum response: JSON by default, a plain-text 404 variant.
+#[respond::response(media_type = "application/json")]
+enum Lookup {
+    Found(Item),
+    #[response(status = 404, media_type = "text/plain")]
+    Missing(String),
+}
+
+fn lookup(query: &str) -> Lookup {
+    match query {
+        "id=1" => Lookup::Found(Item {
+            id: 1,
+            name: "widget",
+        }),
+        "id=2" => Lookup::Found(Item {
+            id: 2,
+            name: "gadget",
+        }),
+        other => Lookup::Missing(format!("no item matches {other:?}")),
+    }
+}
+
+/// A handler: its return value is the body; the function becomes an app.
+#[respond::response(media_type = "text/plain")]
+async fn hello(scope: &Scope) -> String {
+    let name = scope
+        .query()
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("name="))
+        .unwrap_or("world");
+    format!("Hello, {name}! (from a #[response] handler)")
 }
 
 /// The response for a request.
@@ -67,8 +147,10 @@ fn route(scope: &Scope) -> Response {
     match scope.path() {
         "/" => index().into_response(),
         "/plain" => PlainTextResponse::new("Hello, world!").into_response(),
-        "/html" => HtmlResponse::new("<!doctype html><h1>Hello from respond</h1><p><a href=\"/\">back</a></p>")
-            .into_response(),
+        "/html" => HtmlResponse::new(
+            "<!doctype html><h1>Hello from respond</h1><p><a href=\"/\">back</a></p>",
+        )
+        .into_response(),
         "/json" => JsonResponse::new(&Status {
             name: "respond",
             version: env!("CARGO_PKG_VERSION"),
@@ -97,21 +179,127 @@ fn route(scope: &Scope) -> Response {
             response.into_response()
         }
         "/empty" => Response::empty().with_status(204),
+        "/dsl/created" => Created {
+            id: 7,
+            name: "widget",
+            location: "/dsl/lookup?id=7",
+            last_created: Cookie::new("last_created", "7").with_httponly(true),
+        }
+        .into_response(),
+        "/dsl/lookup" => lookup(scope.query()).into_response(),
+        "/events" => ticking_events(scope).into_response(),
+        "/stream" => slow_numbers(scope.query()).into_response(),
+        "/download" => download().into_response(),
+        path if path.starts_with("/static/") => static_file(&path["/static/".len()..]),
+        "/sse" => HtmlResponse::new(SSE_PAGE).into_response(),
         "/background" => PlainTextResponse::new("The log line comes after this body.")
             .with_background(async {
                 println!("background task ran after /background was sent");
             })
             .into_response(),
-        _ => PlainTextResponse::new("Not Found").with_status(404).into_response(),
+        _ => PlainTextResponse::new("Not Found")
+            .with_status(404)
+            .into_response(),
     }
 }
+
+/// The files served under `/static/` (examples/static in the repository).
+fn static_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("static")
+}
+
+/// `/static/<name>`: one of the shipped files, inline (only these names reach the filesystem).
+fn static_file(name: &str) -> Response {
+    const FILES: &[&str] = &["hello.txt", "logo.png", "clip.mp4"];
+    if !FILES.contains(&name) {
+        return PlainTextResponse::new("Not Found")
+            .with_status(404)
+            .into_response();
+    }
+    FileResponse::new(static_dir().join(name))
+        .with_content_disposition_type(DispositionType::Inline)
+        .with_filename(name)
+        .into_response()
+}
+
+/// `/download`: sent as `attachment; filename="Gr__e aus respond.txt";
+/// filename*=utf-8''Gr%C3%BC%C3%9Fe%20aus%20respond.txt`.
+fn download() -> FileResponse {
+    FileResponse::new(static_dir().join("hello.txt")).with_filename("Grüße aus respond.txt")
+}
+
+/// `/stream?delay=<ms>`: Starlette's slow-numbers example, one item at a time
+/// (300 ms apart by default, at most 5 s).
+fn slow_numbers(query: &str) -> StreamingResponse {
+    let delay = query
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("delay="))
+        .and_then(|ms| ms.parse::<u64>().ok())
+        .unwrap_or(300)
+        .min(5_000);
+    let numbers = stream::iter(1..=10).then(move |n| async move {
+        tokio::time::sleep(Duration::from_millis(delay)).await;
+        format!("<li>{n}</li>\n")
+    });
+    let page = stream::iter(["<!doctype html><title>slow numbers</title><ul>\n".to_owned()])
+        .chain(numbers)
+        .chain(stream::iter([
+            "</ul><p><a href=\"/\">back</a></p>\n".to_owned()
+        ]));
+    StreamingResponse::new(page).with_media_type("text/html")
+}
+
+/// A tick a second, numbered; a reconnecting browser resumes after its `Last-Event-ID`.
+fn ticking_events(scope: &Scope) -> EventSourceResponse {
+    let first = scope
+        .last_event_id()
+        .and_then(|id| id.parse::<u64>().ok())
+        .map_or(1, |id| id + 1);
+    let clock = tokio::time::interval(Duration::from_secs(1));
+    let ticks = stream::unfold((first, clock), |(n, mut clock)| async move {
+        clock.tick().await;
+        let event = ServerSentEvent::new(format!("tick {n}"))
+            .event("tick")
+            .id(n.to_string())
+            .retry(Duration::from_secs(1));
+        Some((event, (n + 1, clock)))
+    });
+    EventSourceResponse::new(ticks).with_shutdown_grace(Duration::from_millis(500))
+}
+
+const SSE_PAGE: &str = r#"<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>respond: server-sent events</title>
+<style>body{font-family:system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem}
+#state{color:#666}li{font-family:monospace}</style></head>
+<body><h1>Server-sent events</h1>
+<p id="state">connecting...</p><ol id="log"></ol><p><a href="/">back</a></p>
+<script>
+const log = document.getElementById("log");
+const state = document.getElementById("state");
+const source = new EventSource("/events");
+source.onopen = () => { state.textContent = "connected"; };
+source.onerror = () => { state.textContent = "reconnecting (the browser sends Last-Event-ID)..."; };
+source.addEventListener("tick", (event) => {
+  const item = document.createElement("li");
+  item.textContent = `id ${event.lastEventId}: ${event.data}`;
+  log.prepend(item);
+  while (log.children.length > 20) log.lastChild.remove();
+});
+</script></body></html>"#;
 
 /// A Starlette-style app: it sends the start message and the body itself.
 async fn messages(mut send: Sender) -> respond::Result<()> {
     use respond::{HeaderMap, Message, StatusCode};
     let mut headers = HeaderMap::new();
-    headers.insert("content-type", "text/plain; charset=utf-8".parse().expect("static value"));
-    send.send(Message::Start { status: StatusCode::OK, headers }).await?;
+    headers.insert(
+        "content-type",
+        "text/plain; charset=utf-8".parse().expect("static value"),
+    );
+    send.send(Message::Start {
+        status: StatusCode::OK,
+        headers,
+    })
+    .await?;
     for line in ["sent ", "as ", "separate ", "messages\n"] {
         send.send(Message::body(line, true)).await?;
     }
@@ -119,8 +307,10 @@ async fn messages(mut send: Sender) -> respond::Result<()> {
 }
 
 async fn app(scope: Scope, mut receive: Receiver, mut send: Sender) -> respond::Result<()> {
-    if scope.path() == "/messages" {
-        return messages(send).await;
+    match scope.path() {
+        "/messages" => return messages(send).await,
+        "/dsl/hello" => return hello.call(scope, receive, send).await,
+        _ => {}
     }
     route(&scope).send(&scope, &mut receive, &mut send).await
 }
@@ -130,15 +320,25 @@ fn address() -> Result<SocketAddr, String> {
     let mut addr = std::env::var("ADDR").ok();
     while let Some(arg) = args.next() {
         match arg.as_str() {
-            "--addr" => addr = Some(args.next().ok_or("--addr needs a value, e.g. 127.0.0.1:8000")?),
+            "--addr" => {
+                addr = Some(
+                    args.next()
+                        .ok_or("--addr needs a value, e.g. 127.0.0.1:8000")?,
+                )
+            }
             other => match other.strip_prefix("--addr=") {
                 Some(value) => addr = Some(value.to_owned()),
-                None => return Err(format!("unknown argument {other:?}; usage: showcase [--addr HOST:PORT]")),
+                None => {
+                    return Err(format!(
+                        "unknown argument {other:?}; usage: showcase [--addr HOST:PORT]"
+                    ));
+                }
             },
         }
     }
     let addr = addr.unwrap_or_else(|| "127.0.0.1:8000".to_owned());
-    addr.parse().map_err(|error| format!("invalid address {addr:?}: {error}"))
+    addr.parse()
+        .map_err(|error| format!("invalid address {addr:?}: {error}"))
 }
 
 /// Ctrl-C, or SIGTERM on Unix.
