@@ -91,6 +91,50 @@ pub use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Version};
 /// The `http` crate, for the types not re-exported at the top.
 pub use http;
 
+/// Entry points for the fuzz targets (`fuzz/`), compiled only under `cargo fuzz`.
+#[cfg(fuzzing)]
+#[doc(hidden)]
+pub mod __fuzz {
+    /// What a `Range` header resolves to for a file of `size` bytes: `None` for the whole
+    /// file, `Some(vec![])` for a 416, else the ranges (end exclusive) to send.
+    pub fn range(header: &[u8], size: u64) -> Option<Vec<std::ops::Range<u64>>> {
+        match crate::file::range::resolve(header, size) {
+            crate::file::range::RangeRequest::Full => None,
+            crate::file::range::RangeRequest::Unsatisfiable => Some(Vec::new()),
+            crate::file::range::RangeRequest::Ranges(ranges) => Some(ranges),
+        }
+    }
+
+    /// The precondition outcome (`"proceed"`, `"304"`, `"412"`) of request `headers` for a
+    /// representation with these validators, and whether `If-Range` (when present) matches.
+    pub fn preconditions(
+        method: &http::Method,
+        headers: &http::HeaderMap,
+        etag: Option<&http::HeaderValue>,
+        last_modified: Option<&http::HeaderValue>,
+    ) -> (&'static str, Option<bool>) {
+        use crate::file::conditional::{Precondition, Validators, evaluate, if_range_matches};
+        let validators = Validators {
+            etag,
+            last_modified,
+        };
+        let outcome = match evaluate(method, headers, validators) {
+            Precondition::Proceed => "proceed",
+            Precondition::NotModified => "304",
+            Precondition::Failed => "412",
+        };
+        let if_range = headers
+            .get(http::header::IF_RANGE)
+            .map(|value| if_range_matches(value, validators));
+        (outcome, if_range)
+    }
+
+    /// An HTTP date as the file module parses it.
+    pub fn http_date(value: &http::HeaderValue) -> Option<std::time::SystemTime> {
+        crate::file::validators::parse_date(value)
+    }
+}
+
 /// The README's examples, compiled and run as doc tests.
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]

@@ -7,12 +7,12 @@
 //! [`read`] reads the file off the async threads. This module decides, for one request,
 //! which of them apply.
 
-mod conditional;
+pub(crate) mod conditional;
 mod disposition;
 mod multipart;
-mod range;
+pub(crate) mod range;
 mod read;
-mod validators;
+pub(crate) mod validators;
 
 use std::fs::Metadata;
 use std::io;
