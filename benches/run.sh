@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# The benchmark suite, from one command: `benches/run.sh` (ROUNDS=3 DURATION=8 by default).
+#
+# Each server runs pinned to core 0 and the load generator to core 1; the servers of one
+# scenario take turns (A B A B ...) for ROUNDS rounds, and report.py writes medians and
+# ratios to ../BENCHMARKS.md. Needs a quiet machine: no build or other load beside it.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+ROUNDS=${ROUNDS:-3}
+DURATION=${DURATION:-8}
+CONNECTIONS=${CONNECTIONS:-64}
+PORT=${PORT:-3900}
+FILE=${BENCH_FILE:-/tmp/respond-bench-64m.bin}
+RESULTS=${RESULTS:-/tmp/respond-bench-results.tsv}
+export BENCH_FILE=$FILE
+
+install_tools() {
+    local missing=()
+    command -v wrk >/dev/null || missing+=(wrk)
+    command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx)
+    if [ ${#missing[@]} -gt 0 ]; then
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
+    fi
+    python3 -c "import starlette, uvicorn" 2>/dev/null || pip install -q "starlette==1.10.0" "uvicorn[standard]"
+}
+
+wait_port() {
+    for _ in $(seq 1 200); do
+        (exec 3<>/dev/tcp/127.0.0.1/"$PORT") 2>/dev/null && return 0
+        sleep 0.05
+    done
+    echo "server did not listen on $PORT" >&2
+    return 1
+}
+
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+peak_rss_kib() { awk '/VmHWM/ {print $2}' "/proc/$1/status"; }
+
+start_server() {
+    local name=$1
+    case $name in
+        respond|hyper|axum|actix)
+            taskset -c 0 target/release/bench-server "$name" "127.0.0.1:$PORT" >/dev/null 2>&1 & ;;
+        starlette)
+            taskset -c 0 python3 -m uvicorn starlette_app:app --host 127.0.0.1 --port "$PORT" \
+                --log-level warning --no-access-log >/dev/null 2>&1 & ;;
+        nginx)
+            mkdir -p /tmp/respond-bench-nginx
+            sed -e "s|PORT|$PORT|" -e "s|FILE|$FILE|" nginx.conf >/tmp/respond-bench-nginx.conf
+            taskset -c 0 nginx -c /tmp/respond-bench-nginx.conf >/dev/null 2>&1 & ;;
+    esac
+    SERVER_PID=$!
+    wait_port
+}
+
+stop_server() {
+    kill "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+}
+
+# run SCENARIO SERVER LOADGEN-ARGS...: one measurement, appended to $RESULTS.
+measure_wrk() {
+    local scenario=$1 server=$2 round=$3; shift 3
+    start_server "$server"
+    local before after output
+    before=$(cpu_ticks "$SERVER_PID")
+    output=$(taskset -c 1 wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --latency "$@" 2>&1)
+    after=$(cpu_ticks "$SERVER_PID")
+    local rss; rss=$(peak_rss_kib "$SERVER_PID")
+    stop_server
+    local rps bytes
+    rps=$(awk '/Requests\/sec/ {print $2}' <<<"$output")
+    bytes=$(awk '/Transfer\/sec/ {print $2}' <<<"$output")
+    local non2xx; non2xx=$(awk '/Non-2xx/ {print $5}' <<<"$output")
+    printf '%s\t%s\t%s\trps=%s\ttransfer=%s\tcpu_ticks=%s\trss_kib=%s\tnon2xx=%s\n' \
+        "$scenario" "$server" "$round" "$rps" "$bytes" "$((after - before))" "$rss" "${non2xx:-0}" >>"$RESULTS"
+    echo "$scenario $server round $round: $rps req/s, $bytes/s, rss ${rss} KiB"
+}
+
+measure_sse() {
+    local scenario=$1 server=$2 round=$3 connections=$4
+    start_server "$server"
+    local output; output=$(taskset -c 1 target/release/bench-client sse "127.0.0.1:$PORT" "$connections" "$DURATION")
+    local rss; rss=$(peak_rss_kib "$SERVER_PID")
+    stop_server
+    printf '%s\t%s\t%s\tevents=%s\trss_kib=%s\n' "$scenario" "$server" "$round" \
+        "$(awk '{print $2}' <<<"$output")" "$rss" >>"$RESULTS"
+    echo "$scenario $server round $round: $output"
+}
+
+measure_slow() {
+    start_server respond
+    taskset -c 1 target/release/bench-client slow "127.0.0.1:$PORT" 1000 "$DURATION" 65536 >/dev/null
+    local rss; rss=$(peak_rss_kib "$SERVER_PID")
+    stop_server
+    printf 'slow-downloads\trespond\t1\trss_kib=%s\n' "$rss" >>"$RESULTS"
+    echo "1000 slow downloads: peak rss ${rss} KiB"
+}
+
+main() {
+    install_tools
+    cargo build --release --bins
+    [ -s "$FILE" ] || head -c $((64 * 1024 * 1024)) /dev/urandom >"$FILE"
+    ulimit -n 65536 2>/dev/null || true
+    : >"$RESULTS"
+    local base="http://127.0.0.1:$PORT"
+    for round in $(seq 1 "$ROUNDS"); do
+        for server in respond hyper axum actix starlette; do
+            measure_wrk plain "$server" "$round" "$base/plain"
+        done
+        for server in respond hyper axum actix starlette; do
+            measure_wrk json "$server" "$round" "$base/json"
+        done
+        for server in respond axum actix starlette nginx; do
+            measure_wrk file-whole "$server" "$round" -c4 "$base/file"
+        done
+        for server in respond axum actix starlette nginx; do
+            measure_wrk file-range-1k "$server" "$round" -s range.lua "$base/file"
+        done
+        for server in respond axum; do
+            measure_sse sse-1 "$server" "$round" 1
+            measure_sse sse-1000 "$server" "$round" 1000
+        done
+    done
+    measure_slow
+    python3 report.py "$RESULTS" >../BENCHMARKS.md
+    echo "wrote BENCHMARKS.md"
+}
+
+main "$@"

@@ -1,0 +1,149 @@
+//! One server of the load benchmarks: `bench-server <respond|hyper|axum|actix> <addr>`.
+//!
+//! Every implementation serves the same routes, on one thread (the bench pins it to one core):
+//! - `/plain`: `Hello, world!` as `text/plain`;
+//! - `/json`: `{"message":"Hello, world!"}`;
+//! - `/file`: the file named by `BENCH_FILE`, whole or in ranges (respond, axum with
+//!   tower-http `ServeFile`, actix with actix-files `NamedFile`);
+//! - `/events`: server-sent events as fast as the client takes them (respond, axum `Sse`).
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use bytes::Bytes;
+use futures_util::stream::{self, StreamExt};
+use http_body_util::Full;
+use serde::Serialize;
+
+#[derive(Serialize)]
+struct Message {
+    message: &'static str,
+}
+
+const HELLO: &str = "Hello, world!";
+
+fn file_path() -> PathBuf {
+    std::env::var_os("BENCH_FILE").map_or_else(|| PathBuf::from("/tmp/respond-bench-64m.bin"), PathBuf::from)
+}
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let kind = args.next().unwrap_or_else(|| usage());
+    let addr: SocketAddr = args
+        .next()
+        .unwrap_or_else(|| "127.0.0.1:3000".to_owned())
+        .parse()
+        .unwrap_or_else(|_| usage());
+    match kind.as_str() {
+        "respond" => current_thread(respond_server(addr)),
+        "hyper" => current_thread(hyper_server(addr)),
+        "axum" => current_thread(axum_server(addr)),
+        "actix" => actix_server(addr),
+        _ => usage(),
+    }
+}
+
+fn usage() -> ! {
+    eprintln!("usage: bench-server <respond|hyper|axum|actix> [addr]");
+    std::process::exit(2)
+}
+
+fn current_thread(server: impl std::future::Future<Output = ()>) {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+        .block_on(server);
+}
+
+async fn respond_server(addr: SocketAddr) {
+    use respond::{
+        EventSourceResponse, FileResponse, JsonResponse, PlainTextResponse,
+        Receiver, Response, Scope, Sender, ServerSentEvent,
+    };
+    async fn app(scope: Scope, mut receive: Receiver, mut send: Sender) -> respond::Result<()> {
+        let response: Response = match scope.path() {
+            "/plain" => PlainTextResponse::new(HELLO).into_response(),
+            "/json" => JsonResponse::new(&Message { message: HELLO }).into_response(),
+            "/file" => FileResponse::new(file_path()).into_response(),
+            "/events" => {
+                let events = stream::iter(0u64..).map(|n| ServerSentEvent::new("tick").id(n.to_string()));
+                EventSourceResponse::new(events).into_response()
+            }
+            _ => Response::empty().with_status(404),
+        };
+        response.send(&scope, &mut receive, &mut send).await
+    }
+    respond::serve(addr, app).await.expect("respond server");
+}
+
+async fn hyper_server(addr: SocketAddr) {
+    use hyper::service::service_fn;
+    use hyper_util::rt::TokioIo;
+    let listener = tokio::net::TcpListener::bind(addr).await.expect("bind");
+    loop {
+        let Ok((stream, _)) = listener.accept().await else { continue };
+        stream.set_nodelay(true).ok();
+        tokio::spawn(async move {
+            let service = service_fn(|request: http::Request<hyper::body::Incoming>| async move {
+                let response = match request.uri().path() {
+                    "/plain" => http::Response::builder()
+                        .header("content-type", "text/plain; charset=utf-8")
+                        .body(Full::new(Bytes::from_static(HELLO.as_bytes()))),
+                    "/json" => {
+                        let body = serde_json::to_vec(&Message { message: HELLO }).expect("json");
+                        http::Response::builder()
+                            .header("content-type", "application/json")
+                            .body(Full::new(Bytes::from(body)))
+                    }
+                    _ => http::Response::builder().status(404).body(Full::new(Bytes::new())),
+                };
+                Ok::<_, Infallible>(response.expect("response"))
+            });
+            let _ = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+        });
+    }
+}
+
+async fn axum_server(addr: SocketAddr) {
+    use axum::response::sse::{Event, Sse};
+    use axum::routing::get;
+    let app = axum::Router::new()
+        .route("/plain", get(|| async { HELLO }))
+        .route("/json", get(|| async { axum::Json(Message { message: HELLO }) }))
+        .route(
+            "/events",
+            get(|| async {
+                let events = stream::iter(0u64..)
+                    .map(|n| Ok::<_, Infallible>(Event::default().data("tick").id(n.to_string())));
+                Sse::new(events)
+            }),
+        )
+        .route_service("/file", tower_http::services::ServeFile::new(file_path()));
+    let listener = tokio::net::TcpListener::bind(addr).await.expect("bind");
+    axum::serve(listener, app).await.expect("axum server");
+}
+
+fn actix_server(addr: SocketAddr) {
+    use actix_web::{App, HttpResponse, HttpServer, web};
+    actix_web::rt::System::new().block_on(async move {
+        HttpServer::new(|| {
+            App::new()
+                .route("/plain", web::get().to(|| async { HttpResponse::Ok().content_type("text/plain; charset=utf-8").body(HELLO) }))
+                .route("/json", web::get().to(|| async { HttpResponse::Ok().json(Message { message: HELLO }) }))
+                .route(
+                    "/file",
+                    web::get().to(|| async { actix_files::NamedFile::open_async(file_path()).await }),
+                )
+        })
+        .workers(1)
+        .bind(addr)
+        .expect("bind")
+        .run()
+        .await
+        .expect("actix server");
+    });
+}
