@@ -34,7 +34,8 @@ def median(values):
 
 def command(args):
     try:
-        return subprocess.run(args, capture_output=True, text=True, check=False).stdout.strip().splitlines()[0]
+        done = subprocess.run(args, capture_output=True, text=True, check=False)
+        return (done.stdout.strip() or done.stderr.strip()).splitlines()[0]
     except (OSError, IndexError):
         return "n/a"
 
@@ -70,7 +71,8 @@ def main(path):
                 cpu_us = median([int(r["cpu_ticks"]) / TICKS / max(float(r["rps"]) * DURATION, 1) * 1e6 for r in data if r.get("rps")])
                 rss = median([int(r["rss_kib"]) for r in data if r.get("rss_kib")])
                 ratio = f"{rps / ref_rps:.2f}" if rps and ref_rps else "-"
-                out.append(f"| {scenario} | {server} | {rps:,.0f} | {transfer / 1024**2:,.1f} MiB | {cpu_us:.1f} µs | {rss / 1024:.1f} MiB | {ratio} |")
+                cpu = f"{cpu_us:.1f} µs" if cpu_us else "-"
+                out.append(f"| {scenario} | {server} | {rps:,.0f} | {transfer / 1024**2:,.1f} MiB | {cpu} | {rss / 1024:.1f} MiB | {ratio} |")
         out.append("")
 
     table("Plain text and JSON (HTTP/1.1, 64 connections)", ["plain", "json"],
@@ -99,6 +101,9 @@ def main(path):
         out.append("## Memory under 1,000 slow downloads\n")
         out.append(f"respond serving the 64 MiB file to 1,000 clients reading 64 KiB/s each: peak RSS "
                    f"{int(slow[0]['rss_kib']) / 1024:.1f} MiB (`bench-client slow`).\n")
+    notes = os.path.join(os.path.dirname(os.path.abspath(__file__)), "ANALYSIS.md")
+    if os.path.exists(notes):
+        out.append(open(notes).read())
     print("\n".join(out))
 
 

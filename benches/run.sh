@@ -34,8 +34,22 @@ wait_port() {
     return 1
 }
 
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-peak_rss_kib() { awk '/VmHWM/ {print $2}' "/proc/$1/status"; }
+# The server and its children (nginx's worker, for one).
+family() { echo "$1"; cat "/proc/$1/task/"*/children 2>/dev/null | tr ' ' '\n' | grep -v '^$' || true; }
+cpu_ticks() {
+    local total=0
+    for pid in $(family "$1"); do
+        total=$((total + $(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null || echo 0)))
+    done
+    echo "$total"
+}
+peak_rss_kib() {
+    local total=0
+    for pid in $(family "$1"); do
+        total=$((total + $(awk '/VmHWM/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)))
+    done
+    echo "$total"
+}
 
 start_server() {
     local name=$1

@@ -145,7 +145,14 @@ impl Server {
         let app = Arc::new(app);
         let local = listener.local_addr().ok();
         let mut builder = auto::Builder::new(TokioExecutor::new());
-        builder.http1().timer(TokioTimer::new());
+        // hyper keeps polling a body while its write queue holds less than `max_buf_size`
+        // (400 KiB by default): with 64 KiB file chunks that is seven chunks per slow client.
+        // 64 KiB keeps one queued chunk (plus the one being read) per connection, and still
+        // admits request heads of 64 KiB.
+        builder
+            .http1()
+            .timer(TokioTimer::new())
+            .max_buf_size(64 * 1024);
         builder.http2().timer(TokioTimer::new());
         let graceful = GracefulShutdown::new();
         let shutdown = Shutdown::new();

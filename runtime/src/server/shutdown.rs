@@ -1,6 +1,7 @@
 //! [`Shutdown`]: the server's graceful-shutdown signal, as apps and responses see it.
 
 use std::future::Future;
+use std::sync::Arc;
 
 use tokio_util::sync::CancellationToken;
 
@@ -27,7 +28,9 @@ use tokio_util::sync::CancellationToken;
 /// ```
 #[derive(Debug, Clone, Default)]
 pub struct Shutdown {
-    token: CancellationToken,
+    // Behind an `Arc`: the server clones one into every request, and cloning a token itself
+    // takes a lock.
+    token: Arc<CancellationToken>,
 }
 
 impl Shutdown {
@@ -48,6 +51,6 @@ impl Shutdown {
 
     /// Completes once shutdown is requested.
     pub fn requested(&self) -> impl Future<Output = ()> + Send + 'static {
-        self.token.clone().cancelled_owned()
+        CancellationToken::clone(&self.token).cancelled_owned()
     }
 }
