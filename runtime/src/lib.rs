@@ -51,6 +51,7 @@
 //!   `Serialize` type.
 
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
+#![warn(missing_docs)]
 
 #[doc(hidden)]
 #[path = "macro_support.rs"]

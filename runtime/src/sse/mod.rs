@@ -444,7 +444,7 @@ impl EventSourceResponse {
     }
 
     /// Drops a client that has not taken the stream's bytes for `timeout`, and the stream
-    /// with it (the response ends with [`Error::SendTimeout`]).
+    /// with it (the response ends with [`Error::SendTimeout`](crate::Error::SendTimeout)).
     ///
     /// ```
     /// let response = respond::EventSourceResponse::from_iter(["a"])
