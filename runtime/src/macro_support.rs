@@ -250,7 +250,11 @@ fn finish(
 /// Sets a `#[header]` field; a refused value is remembered and reported when sending.
 pub fn header<V: HeaderField>(response: &mut Response, name: HeaderName, value: V) {
     match value.into_header_value() {
-        Ok(value) => response.insert_header(name, value),
+        // The same rules as `with_header`: ASCII only.
+        Ok(value) => match crate::response::ascii_only(&name, value) {
+            Ok(value) => response.insert_header(name, value),
+            Err(error) => response.fail(error),
+        },
         Err(reason) => response.fail(crate::Error::header(
             &name,
             format!(

@@ -18,6 +18,9 @@ pub(crate) fn content_type(media_type: &str) -> Result<HeaderValue> {
     let parsed: mime::Mime = media_type
         .parse()
         .map_err(|_| Error::InvalidMediaType(media_type.to_owned()))?;
+    if !media_type.is_ascii() {
+        return Err(Error::InvalidMediaType(media_type.to_owned()));
+    }
     let value = if parsed.type_() == mime::TEXT && parsed.get_param(mime::CHARSET).is_none() {
         HeaderValue::try_from(format!("{media_type}; charset=utf-8"))
     } else {
@@ -45,15 +48,22 @@ where
             format!("not a valid header value: CR, LF, NUL and other control characters are not allowed ({error})"),
         )
     })?;
-    if let Some(byte) = value.as_bytes().iter().find(|byte| !byte.is_ascii()) {
-        return Err(Error::header(
-            &name,
+    let value = ascii_only(&name, value)?;
+    Ok((name, value))
+}
+
+/// Refuses a header value with bytes beyond ASCII: clients read them as Latin-1, so UTF-8
+/// text arrives garbled. Every way user text reaches a header goes through this.
+pub(crate) fn ascii_only(name: &HeaderName, value: HeaderValue) -> Result<HeaderValue> {
+    match value.as_bytes().iter().find(|byte| !byte.is_ascii()) {
+        Some(byte) => Err(Error::header(
+            name,
             format!(
                 "not a valid header value: only ASCII is allowed, found byte 0x{byte:02X} (percent-encode non-ASCII text)"
             ),
-        ));
+        )),
+        None => Ok(value),
     }
-    Ok((name, value))
 }
 
 /// The value of a Content-Length header. Lengths below 10,000 (most small responses) come
@@ -138,7 +148,14 @@ mod tests {
 
     #[test]
     fn bad_media_types_are_refused() {
-        for bad in ["", "text", "text/html\r\nx-evil: 1", "a b/c", "text/é"] {
+        for bad in [
+            "",
+            "text",
+            "text/html\r\nx-evil: 1",
+            "a b/c",
+            "text/é",
+            "text/plain; charset=\"ü\"",
+        ] {
             assert!(content_type(bad).is_err(), "{bad:?} accepted");
         }
     }

@@ -16,7 +16,7 @@ use crate::cookie::Cookie;
 use crate::error::{Error, Result};
 use crate::protocol::{Receiver, Scope, Sender};
 
-pub(crate) use headers::{allows_body, content_type, header_pair};
+pub(crate) use headers::{allows_body, ascii_only, content_type, header_pair};
 pub(crate) use kind::response_kind;
 pub(crate) use prepared::Prepared;
 
