@@ -5,7 +5,6 @@
 //! one-chunk slot that the response body drains: the body polls the app future when the
 //! slot is empty, so the app runs inside hyper's own polling of the body.
 
-use std::any::Any;
 use std::future::{Future, poll_fn};
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
@@ -17,6 +16,7 @@ use futures_util::FutureExt;
 use http::{HeaderMap, StatusCode};
 use http_body::Frame;
 
+use crate::blocking::panic_message;
 use crate::body::Body;
 use crate::error::{Error, Result};
 use crate::protocol::{
@@ -231,15 +231,6 @@ fn failure(outcome: AppOutcome) -> Option<Error> {
     }
 }
 
-fn panic_message(panic: &(dyn Any + Send)) -> &str {
-    if let Some(message) = panic.downcast_ref::<&'static str>() {
-        message
-    } else if let Some(message) = panic.downcast_ref::<String>() {
-        message
-    } else {
-        "non-string panic payload"
-    }
-}
 
 /// The body of a response an app sends as messages: drains the slot, polling the app when
 /// it is empty.
