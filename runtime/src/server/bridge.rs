@@ -231,7 +231,6 @@ fn failure(outcome: AppOutcome) -> Option<Error> {
     }
 }
 
-
 /// The body of a response an app sends as messages: drains the slot, polling the app when
 /// it is empty.
 pub(crate) struct BridgeBody {
