@@ -9,7 +9,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
@@ -20,7 +20,7 @@ use respond::{
     App, BoxError, Error, EventItem, EventSourceResponse, FileResponse, Message, PlainTextResponse,
     Receiver, Scope, Sender, Separator, Server, ServerSentEvent, StreamingResponse, TestClient,
 };
-use respond_tests::{TestServer, parse_response, raw_request, respond_with};
+use respond_tests::{TempDir, TestServer, parse_response, raw_request, respond_with};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt, ReadBuf};
 use tokio::net::TcpStream;
 use tokio::sync::Semaphore;
@@ -354,28 +354,6 @@ fn disconnects_mid_app_messages() {
     });
 }
 
-/// A directory of its own under the system's temp dir, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> Self {
-        static COUNT: AtomicU64 = AtomicU64::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "respond-faults-{tag}-{}-{}",
-            std::process::id(),
-            COUNT.fetch_add(1, Ordering::Relaxed)
-        ));
-        fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
-}
-
 /// `size` bytes whose content tells each offset apart.
 fn data_of(size: usize) -> Vec<u8> {
     (0..size).map(|i| (i % 251) as u8).collect()
@@ -384,8 +362,8 @@ fn data_of(size: usize) -> Vec<u8> {
 #[test]
 fn disconnects_mid_file() {
     serial(async {
-        let dir = TempDir::new("disconnect");
-        let path = dir.0.join("big.bin");
+        let dir = TempDir::new("faults-disconnect");
+        let path = dir.path().join("big.bin");
         fs::write(&path, data_of(8 << 20)).unwrap();
         // A file body has no user-visible owner to drop: its background task, which runs once
         // the body is gone, counts instead; the fd count shows the file was closed.
@@ -425,7 +403,7 @@ type Change = fn(&Path);
 #[test]
 fn files_changed_while_sent_never_disagree_with_their_headers() {
     serial(async {
-        let dir = TempDir::new("changed");
+        let dir = TempDir::new("faults-changed");
         let size = 16 << 20;
         let data = data_of(size);
         let changes: [(&str, Change, bool); 3] = [
@@ -453,7 +431,7 @@ fn files_changed_while_sent_never_disagree_with_their_headers() {
             ),
         ];
         for (what, change, must_abort) in changes {
-            let path = dir.0.join(format!("{what}.bin"));
+            let path = dir.path().join(format!("{what}.bin"));
             fs::write(&path, &data).unwrap();
             let server = TestServer::start(file_or_plain(path.clone())).await;
             let mut socket = TcpStream::connect(server.addr()).await.unwrap();

@@ -9,42 +9,16 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 use respond::{App, DispositionType, Error, FileMetadata, FileResponse, Message, TestClient};
-use respond_tests::{TestServer, both, parse_response, raw_bytes, raw_request, respond_with};
+use respond_tests::{
+    TempDir, TestServer, both, parse_response, raw_bytes, raw_request, respond_with,
+};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-
-/// A directory of its own under the system's temp dir, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> Self {
-        static COUNT: AtomicU64 = AtomicU64::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "respond-file-{tag}-{}-{}",
-            std::process::id(),
-            COUNT.fetch_add(1, Ordering::Relaxed)
-        ));
-        fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-
-    fn file(&self, name: &str, contents: &[u8]) -> PathBuf {
-        let path = self.0.join(name);
-        fs::write(&path, contents).unwrap();
-        path
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
-}
 
 /// 526 bytes, the size of the README Starlette's tests serve.
 fn readme() -> Vec<u8> {
@@ -189,7 +163,7 @@ async fn head_sends_the_headers_of_get_without_reading() {
 
 #[tokio::test]
 async fn media_types() {
-    let dir = TempDir::new("media");
+    let dir = TempDir::new("file-media");
     let data = dir.file("data.bin.unknownext", b"xyz");
     let text = dir.file("notes.txt", b"hello");
     let app = {
@@ -222,8 +196,8 @@ async fn media_types() {
 
 #[tokio::test]
 async fn missing_file_and_directory_are_clear_errors() {
-    let dir = TempDir::new("missing");
-    let missing = dir.0.join("nope.txt");
+    let dir = TempDir::new("file-missing");
+    let missing = dir.path().join("nope.txt");
     let error = TestClient::new(serve(missing.clone()))
         .get("/")
         .try_send()
@@ -238,7 +212,7 @@ async fn missing_file_and_directory_are_clear_errors() {
         format!("file at path {} does not exist", missing.display())
     );
 
-    let error = TestClient::new(serve(dir.0.clone()))
+    let error = TestClient::new(serve(dir.path().to_path_buf()))
         .get("/")
         .try_send()
         .await
@@ -247,7 +221,7 @@ async fn missing_file_and_directory_are_clear_errors() {
         error.to_string(),
         format!(
             "file at path {} is a directory, not a file",
-            dir.0.display()
+            dir.path().display()
         )
     );
 
@@ -303,7 +277,7 @@ async fn content_disposition_names() {
 
 #[tokio::test]
 async fn if_range_needs_a_strong_etag_or_the_exact_date() {
-    let dir = TempDir::new("if-range");
+    let dir = TempDir::new("file-if-range");
     let data = readme();
     let path = dir.file("README.txt", &data);
     let custom = {
@@ -350,7 +324,7 @@ async fn if_range_needs_a_strong_etag_or_the_exact_date() {
 
 #[tokio::test]
 async fn single_range() {
-    let dir = TempDir::new("range");
+    let dir = TempDir::new("file-range");
     let data = readme();
     let path = dir.file("README.txt", &data);
     for outcome in both(serve(path.clone()), "GET", "/", &[("range", "bytes=0-100")]).await {
@@ -373,7 +347,7 @@ async fn single_range() {
 
 #[tokio::test]
 async fn range_forms_suffix_open_clamped_single_byte_and_merged() {
-    let dir = TempDir::new("forms");
+    let dir = TempDir::new("file-forms");
     let data = readme();
     let path = dir.file("README.txt", &data);
     let cases: [(&str, Range<usize>); 9] = [
@@ -403,7 +377,7 @@ async fn range_forms_suffix_open_clamped_single_byte_and_merged() {
 
 #[tokio::test]
 async fn multiple_ranges_are_multipart_byteranges() {
-    let dir = TempDir::new("multi");
+    let dir = TempDir::new("file-multi");
     let data = readme();
     let path = dir.file("README.txt", &data);
     let header = ("range", "bytes=0-100, 200-300");
@@ -444,7 +418,7 @@ async fn multiple_ranges_are_multipart_byteranges() {
 
 #[tokio::test]
 async fn ranges_are_sorted_in_the_multipart_body() {
-    let dir = TempDir::new("insert");
+    let dir = TempDir::new("file-insert");
     let data = readme();
     let path = dir.file("README.txt", &data);
     let header = ("range", "bytes=100-200, 0-50, 400-500, 60-60");
@@ -466,7 +440,7 @@ async fn ranges_are_sorted_in_the_multipart_body() {
 
 #[tokio::test]
 async fn range_count_limit() {
-    let dir = TempDir::new("count");
+    let dir = TempDir::new("file-count");
     let data = readme();
     let path = dir.file("README.txt", &data);
     let hundred: Vec<String> = (0..100).map(|i| format!("{}-{}", i * 2, i * 2)).collect();
@@ -490,7 +464,7 @@ async fn range_count_limit() {
 
 #[tokio::test]
 async fn unknown_units_and_malformed_headers_are_ignored() {
-    let dir = TempDir::new("malformed");
+    let dir = TempDir::new("file-malformed");
     let data = readme();
     let path = dir.file("README.txt", &data);
     // Starlette answers 400 to these; RFC 9110 lets a server ignore them, and we do.
@@ -515,7 +489,7 @@ async fn unknown_units_and_malformed_headers_are_ignored() {
 
 #[tokio::test]
 async fn unsatisfiable_ranges_get_416() {
-    let dir = TempDir::new("416");
+    let dir = TempDir::new("file-416");
     let path = dir.file("README.txt", &readme());
     for header in ["bytes=526-", "bytes=600-700,700-800", "bytes=-0"] {
         for outcome in both(serve(path.clone()), "GET", "/", &[("range", header)]).await {
@@ -537,7 +511,7 @@ async fn unsatisfiable_ranges_get_416() {
 
 #[tokio::test]
 async fn ranges_only_for_get_and_head_with_status_200() {
-    let dir = TempDir::new("non-200");
+    let dir = TempDir::new("file-non-200");
     let data = readme();
     let path = dir.file("README.txt", &data);
     let not_found = {
@@ -580,7 +554,7 @@ async fn repeated_requests_give_the_same_answer() {
 
 #[tokio::test]
 async fn small_chunk_size_gives_exact_messages() {
-    let dir = TempDir::new("chunks");
+    let dir = TempDir::new("file-chunks");
     let data = readme();
     let path = dir.file("README.txt", &data);
     let app = respond_with(move || FileResponse::new(path.clone()).with_chunk_size(10));
@@ -610,7 +584,7 @@ async fn small_chunk_size_gives_exact_messages() {
 
 #[tokio::test]
 async fn empty_file() {
-    let dir = TempDir::new("empty");
+    let dir = TempDir::new("file-empty");
     let path = dir.file("empty.txt", b"");
     for outcome in both(serve(path.clone()), "GET", "/", &[]).await {
         assert_eq!(outcome.status, 200);
@@ -646,7 +620,7 @@ type Condition<'a> = (&'a str, Vec<(&'a str, &'a str)>, u16);
 
 #[tokio::test]
 async fn conditional_requests() {
-    let dir = TempDir::new("conditional");
+    let dir = TempDir::new("file-conditional");
     let data = readme();
     let path = dir.file("README.txt", &data);
     let [plain, _] = both(serve(path.clone()), "GET", "/", &[]).await;
@@ -736,7 +710,7 @@ async fn conditional_requests() {
 
 #[tokio::test]
 async fn timestamps_out_of_the_http_date_range_never_panic() {
-    let dir = TempDir::new("epoch");
+    let dir = TempDir::new("file-epoch");
     let path = dir.file("old.txt", b"from before 1970");
     let file = fs::File::options().write(true).open(&path).unwrap();
     file.set_modified(UNIX_EPOCH - Duration::from_secs(86_400))
@@ -778,7 +752,7 @@ async fn timestamps_out_of_the_http_date_range_never_panic() {
 
 #[tokio::test]
 async fn known_metadata_that_is_wrong_aborts_instead_of_lying() {
-    let dir = TempDir::new("eof");
+    let dir = TempDir::new("file-eof");
     let data = readme();
     let path = dir.file("README.txt", &data);
     // Starlette's "unexpected EOF" case: the metadata claims more bytes than the file has.
@@ -822,7 +796,7 @@ type Change = fn(&Path);
 
 #[tokio::test]
 async fn file_changed_while_sent_aborts_the_response() {
-    let dir = TempDir::new("changed");
+    let dir = TempDir::new("file-changed");
     let changes: [(&str, Change); 3] = [
         ("shrinks", |path| {
             fs::File::options()
@@ -898,7 +872,7 @@ async fn file_changed_while_sent_aborts_the_response() {
 
 #[tokio::test]
 async fn disconnect_mid_file_stops_reading_and_runs_background() {
-    let dir = TempDir::new("disconnect");
+    let dir = TempDir::new("file-disconnect");
     let (path, _) = large_file(&dir, "big.bin", 4 << 20);
     let ran = Arc::new(AtomicUsize::new(0));
     let counter = Arc::clone(&ran);
@@ -993,8 +967,8 @@ fn proc_value(pid: u32, file: &str, key: &str) -> u64 {
 #[tokio::test]
 async fn slow_client_of_a_large_file_costs_bounded_memory() {
     const SIZE: u64 = 256 << 20;
-    let dir = TempDir::new("memory");
-    let path = dir.0.join("large.bin");
+    let dir = TempDir::new("file-memory");
+    let path = dir.path().join("large.bin");
     // Sparse: costs no disk, reads as zeros.
     fs::File::create(&path).unwrap().set_len(SIZE).unwrap();
 
@@ -1082,7 +1056,7 @@ async fn ranges_and_large_files_over_http2() {
     use hyper_util::client::legacy::Client;
     use hyper_util::rt::TokioExecutor;
 
-    let dir = TempDir::new("h2");
+    let dir = TempDir::new("file-h2");
     let (path, data) = large_file(&dir, "big.bin", (1 << 20) + 123);
     let server = TestServer::start(serve(path)).await;
     let client = Client::builder(TokioExecutor::new())

@@ -4,9 +4,7 @@
 //! either the response is refused with a clear `respond::Error`, or the text is encoded so no
 //! raw CR, LF or NUL (nor any non-ASCII byte) reaches the head on the wire.
 
-use std::fs;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use futures_util::stream;
@@ -15,7 +13,7 @@ use respond::{
     PlainTextResponse, Receiver, RedirectResponse, Response, Scope, Sender, ServerSentEvent,
     StatusCode, StreamingResponse, TestClient,
 };
-use respond_tests::{Outcome, TestServer, both, parse_response, raw_bytes, respond_with};
+use respond_tests::{Outcome, TempDir, TestServer, both, parse_response, raw_bytes, respond_with};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -32,34 +30,6 @@ const HOSTILE: &[&str] = &[
     "nel\u{85}x-evil: 1",
     "ls\u{2028}x-evil: 1",
 ];
-
-/// A directory of its own under the system's temp dir, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> Self {
-        static COUNT: AtomicU64 = AtomicU64::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "respond-hostile-{tag}-{}-{}",
-            std::process::id(),
-            COUNT.fetch_add(1, Ordering::Relaxed)
-        ));
-        fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-
-    fn file(&self, name: &str, contents: &[u8]) -> PathBuf {
-        let path = self.0.join(name);
-        fs::write(&path, contents).unwrap();
-        path
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
-}
 
 /// Applies `$edit` (an expression of `$r`) to one response of every kind, giving
 /// `(kind name, Response)` pairs.
@@ -217,7 +187,7 @@ fn invalid_cookie(error: &Error) -> bool {
 
 #[tokio::test]
 async fn with_header_on_every_kind_refuses_cr_lf_nul_and_non_ascii_values() {
-    let dir = TempDir::new("with-header");
+    let dir = TempDir::new("hostile-with-header");
     let file = dir.file("f.txt", b"file");
     let build =
         move |case: usize| every_kind!(file.clone(), |r| r.with_header("x-user", HOSTILE[case]));
@@ -235,7 +205,7 @@ async fn with_header_on_every_kind_refuses_hostile_names() {
         "x-a:",
         "",
     ];
-    let dir = TempDir::new("header-name");
+    let dir = TempDir::new("hostile-header-name");
     let file = dir.file("f.txt", b"file");
     let build = move |case: usize| every_kind!(file.clone(), |r| r.with_header(NAMES[case], "v"));
     assert_refused_everywhere(build, NAMES, invalid_header, "with_header name").await;
@@ -254,7 +224,7 @@ async fn with_media_type_on_every_kind_refuses_hostile_media_types() {
         "text/plain; x=\"a\nb\"",
         "text/plain; x=\"a\0b\"",
     ];
-    let dir = TempDir::new("media");
+    let dir = TempDir::new("hostile-media");
     let file = dir.file("f.txt", b"file");
     let build = move |case: usize| every_kind!(file.clone(), |r| r.with_media_type(MEDIA[case]));
     assert_refused_everywhere(build, MEDIA, invalid_media_type, "with_media_type").await;
@@ -267,7 +237,7 @@ async fn with_media_type_refuses_non_ascii_in_quoted_parameters() {
         "application/json; x=\"\u{2603}\"",
         "text/plain; x=\"\u{85}\"",
     ];
-    let dir = TempDir::new("media-quoted");
+    let dir = TempDir::new("hostile-media-quoted");
     let file = dir.file("f.txt", b"file");
     let build = move |case: usize| every_kind!(file.clone(), |r| r.with_media_type(MEDIA[case]));
     assert_refused_everywhere(build, MEDIA, invalid_media_type, "with_media_type").await;
@@ -305,7 +275,7 @@ async fn cookies_with_hostile_names_paths_and_domains_are_refused_on_every_kind(
             None => cookie,
         }
     }
-    let dir = TempDir::new("cookies");
+    let dir = TempDir::new("hostile-cookies");
     let file = dir.file("f.txt", b"file");
     let labels: Vec<&str> = COOKIES.iter().map(|parts| parts.0).collect();
     let with_cookie = {
@@ -484,7 +454,7 @@ async fn redirect_urls_are_percent_encoded() {
 
 #[tokio::test]
 async fn filenames_are_stripped_escaped_and_encoded() {
-    let dir = TempDir::new("filename");
+    let dir = TempDir::new("hostile-filename");
     let file = dir.file("data.bin", b"payload");
     let cases = [
         (
@@ -751,7 +721,7 @@ fn test_data(size: usize) -> Vec<u8> {
 
 #[tokio::test]
 async fn ten_thousand_tiny_overlapping_ranges() {
-    let dir = TempDir::new("many");
+    let dir = TempDir::new("hostile-many");
     let data = test_data(4096);
     let path = dir.file("data.bin", &data);
     // 10,000 one- and two-byte ranges over the first 10 bytes (about 40 KB of header):
@@ -789,7 +759,7 @@ async fn ten_thousand_tiny_overlapping_ranges() {
 
 #[tokio::test]
 async fn a_one_mebibyte_range_header_in_memory() {
-    let dir = TempDir::new("huge-header");
+    let dir = TempDir::new("hostile-huge-header");
     let data = test_data(1000);
     let path = dir.file("data.bin", &data);
     let mib = 1 << 20;
@@ -850,7 +820,7 @@ async fn a_one_mebibyte_range_header_in_memory() {
 
 #[tokio::test]
 async fn a_one_mebibyte_range_header_over_a_socket_is_refused_and_the_server_goes_on() {
-    let dir = TempDir::new("huge-wire");
+    let dir = TempDir::new("hostile-huge-wire");
     let data = test_data(1000);
     let path = dir.file("data.bin", &data);
     let app = respond_with(move || FileResponse::new(path.clone()));
@@ -894,7 +864,7 @@ async fn a_one_mebibyte_range_header_over_a_socket_is_refused_and_the_server_goe
 
 #[tokio::test]
 async fn ranges_near_u64_max() {
-    let dir = TempDir::new("u64");
+    let dir = TempDir::new("hostile-u64");
     let data = test_data(1000);
     let path = dir.file("data.bin", &data);
     let max = u64::MAX;
