@@ -241,7 +241,7 @@ impl TestRequest {
         }
         let task = tokio::spawn((self.app)(self.scope, receive, send));
         let Some(first) = messages.recv().await else {
-            join(task).await?;
+            join(Some(task)).await?;
             return Err(Error::protocol(
                 "the app returned without sending a response",
             ));
@@ -256,7 +256,7 @@ impl TestRequest {
             headers,
             messages: vec![first],
             receiver: messages,
-            task,
+            task: Some(task),
             events,
             done: false,
         })
@@ -272,7 +272,9 @@ impl fmt::Debug for TestRequest {
     }
 }
 
-async fn join(task: JoinHandle<Result<()>>) -> Result<()> {
+/// The app task's outcome, its panic resumed; `Ok` for a task joined already.
+async fn join(task: Option<JoinHandle<Result<()>>>) -> Result<()> {
+    let Some(task) = task else { return Ok(()) };
     match task.await {
         Ok(outcome) => outcome,
         Err(error) => match error.try_into_panic() {
@@ -371,7 +373,8 @@ pub struct TestStream {
     headers: HeaderMap,
     messages: Vec<Message>,
     receiver: mpsc::Receiver<Message>,
-    task: JoinHandle<Result<()>>,
+    /// `None` once joined (its outcome was reported).
+    task: Option<JoinHandle<Result<()>>>,
     events: mpsc::Sender<RequestEvent>,
     done: bool,
 }
@@ -412,8 +415,7 @@ impl TestStream {
             }
             let Some(message) = self.receiver.recv().await else {
                 self.done = true;
-                let task = std::mem::replace(&mut self.task, tokio::spawn(async { Ok(()) }));
-                join(task).await?;
+                join(self.task.take()).await?;
                 return Err(Error::protocol(
                     "the app returned before sending the last body message",
                 ));
