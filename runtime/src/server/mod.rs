@@ -154,6 +154,9 @@ impl Server {
             .timer(TokioTimer::new())
             .max_buf_size(64 * 1024);
         builder.http2().timer(TokioTimer::new());
+        // Shared by every connection: cloning the builder per connection would copy both
+        // protocol configurations each time.
+        let builder = Arc::new(builder);
         let graceful = GracefulShutdown::new();
         let shutdown = Shutdown::new();
         let mut signal = signal.unwrap_or_else(|| Box::pin(std::future::pending()));
@@ -173,7 +176,7 @@ impl Server {
                 }
             };
             let watcher = graceful.watcher();
-            let builder = builder.clone();
+            let builder = Arc::clone(&builder);
             let app = Arc::clone(&app);
             let shutdown = shutdown.clone();
             tokio::spawn(async move {
