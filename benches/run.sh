@@ -36,20 +36,17 @@ wait_port() {
 
 # The server and its children (nginx's worker, for one).
 family() { echo "$1"; cat "/proc/$1/task/"*/children 2>/dev/null | tr ' ' '\n' | grep -v '^$' || true; }
-cpu_ticks() {
+# sum_over_family PID FILE AWK-PROGRAM: the program's output over /proc/<pid>/FILE, summed
+# over the server and its children.
+sum_over_family() {
     local total=0
     for pid in $(family "$1"); do
-        total=$((total + $(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null || echo 0)))
+        total=$((total + $(awk "$3" "/proc/$pid/$2" 2>/dev/null || echo 0)))
     done
     echo "$total"
 }
-peak_rss_kib() {
-    local total=0
-    for pid in $(family "$1"); do
-        total=$((total + $(awk '/VmHWM/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)))
-    done
-    echo "$total"
-}
+cpu_ticks() { sum_over_family "$1" stat '{print $14 + $15}'; }
+peak_rss_kib() { sum_over_family "$1" status '/VmHWM/ {print $2}'; }
 
 start_server() {
     local name=$1
