@@ -4,6 +4,8 @@
 //! code they generate names only `::respond::...` paths, so it needs no imports and no other
 //! dependency. The documentation and its examples live on the two macros.
 
+#![deny(missing_docs)]
+
 mod cookie;
 mod errors;
 mod fields;

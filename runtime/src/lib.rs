@@ -1,57 +1,6 @@
-//! # respond
-//!
-//! Starlette's response model for async Rust. A response is a value: a status, headers and
-//! a body. The same response can be sent as protocol messages on a [`Sender`] (the ASGI way)
-//! or served by a real hyper server, and both outlets run the same response logic.
-//!
-//! ```
-//! use respond::{Receiver, Response, Scope, Sender};
-//!
-//! async fn app(scope: Scope, mut receive: Receiver, mut send: Sender) -> respond::Result<()> {
-//!     let response = Response::new("Hello, world!").with_media_type("text/plain");
-//!     response.send(&scope, &mut receive, &mut send).await
-//! }
-//!
-//! # #[tokio::main(flavor = "current_thread")] async fn main() -> respond::Result<()> {
-//! // In memory, as messages:
-//! let response = respond::TestClient::new(app).get("/").send().await;
-//! assert_eq!(response.text(), "Hello, world!");
-//! assert_eq!(response.header("content-type"), Some("text/plain; charset=utf-8"));
-//! // Or over the network: `respond::serve("127.0.0.1:8000", app).await`.
-//! # Ok(()) }
-//! ```
-//!
-//! ## Response kinds
-//!
-//! | kind | what it sends |
-//! |---|---|
-//! | [`Response`] | any bytes, with a media type of your choice |
-//! | [`HtmlResponse`] | `text/html; charset=utf-8` |
-//! | [`PlainTextResponse`] | `text/plain; charset=utf-8` |
-//! | [`JsonResponse`] | compact `application/json`; NaN is an error, never `null` |
-//! | [`RedirectResponse`] | `307` (or any 3xx) with a percent-quoted `Location` |
-//! | [`StreamingResponse`] | chunks of a `Stream`, a blocking `Iterator` or an `AsyncRead` |
-//! | [`FileResponse`] | a file, with ranges, `multipart/byteranges` and conditional requests |
-//!
-//! Every kind has the same builder methods (`with_status`, `with_header`,
-//! `with_media_type`, `with_cookie`, `with_background`), in-place methods (`set_cookie`,
-//! `delete_cookie`, `headers_mut`), accessors (`status`, `headers`) and `send`.
-//!
-//! ## Deviations from Starlette
-//!
-//! respond follows the RFCs where Starlette does not:
-//! - a `HEAD` request gets the headers of `GET` and no body (Starlette leaves dropping the
-//!   body to the server);
-//! - a 1xx, 204 or 304 response sends no body bytes, even if some were given (RFC 9110
-//!   section 6.4.1);
-//! - cookie names must be RFC 6265 tokens (Starlette also allows `:`, and refuses attribute
-//!   names such as `path` as cookie names); `SameSite=None`, `Partitioned` and the `__Secure-`
-//!   and `__Host-` prefixes must satisfy RFC 6265bis;
-//! - a JSON float that is not finite is an error, as in Starlette, but at any depth of any
-//!   `Serialize` type.
-
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
-#![warn(missing_docs)]
+#![doc = include_str!("../docs/guide.md")]
+#![deny(missing_docs)]
 
 #[doc(hidden)]
 #[path = "macro_support.rs"]
