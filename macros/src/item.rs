@@ -561,6 +561,17 @@ fn generate(
             }
         }
 
+        // Expands to nothing unless respond's `axum` feature is on.
+        ::respond::__private::if_axum! {
+            impl #impl_generics ::respond::__private::axum_core::response::IntoResponse
+                for #name #ty_generics #where_clause
+            {
+                fn into_response(self) -> ::respond::__private::axum_core::response::Response {
+                    ::respond::__private::into_axum(::respond::IntoResponse::into_response(self))
+                }
+            }
+        }
+
         #[allow(dead_code)]
         impl #impl_generics #name #ty_generics #where_clause {
             /// This value as a plain [`Response`](::respond::Response), as sending it would

@@ -5,6 +5,8 @@
 #[doc(hidden)]
 #[path = "macro_support.rs"]
 pub mod __private;
+#[cfg(feature = "axum")]
+pub mod axum;
 mod blocking;
 mod body;
 mod cookie;
@@ -15,6 +17,7 @@ mod protocol;
 mod redirect;
 mod response;
 mod server;
+mod service;
 mod sse;
 mod streaming;
 mod testing;
@@ -30,6 +33,7 @@ pub use redirect::RedirectResponse;
 pub use respond_macros::{cookie, response};
 pub use response::{IntoResponse, Response};
 pub use server::{Server, Shutdown, serve};
+pub use service::{AppService, ResponseFuture};
 pub use sse::{EventItem, EventSourceResponse, RetryDelay, Separator, ServerSentEvent};
 pub use streaming::{StreamChunk, StreamingResponse};
 pub use testing::{TestClient, TestRequest, TestResponse, TestStream};

@@ -17,6 +17,35 @@ use crate::response::{IntoResponse, Response};
 
 pub use serde::Serialize;
 
+#[cfg(feature = "axum")]
+pub use axum_core;
+
+/// A response as axum's, for the `IntoResponse` impl `#[response]` generates.
+#[cfg(feature = "axum")]
+pub fn into_axum(response: Response) -> axum_core::response::Response {
+    crate::axum::into_axum(response)
+}
+
+/// Keeps the items it wraps when respond's `axum` feature is on, and drops them otherwise:
+/// generated code cannot test respond's features itself.
+#[cfg(feature = "axum")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __respond_if_axum {
+    ($($item:tt)*) => { $($item)* };
+}
+
+/// Keeps the items it wraps when respond's `axum` feature is on, and drops them otherwise:
+/// generated code cannot test respond's features itself.
+#[cfg(not(feature = "axum"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __respond_if_axum {
+    ($($item:tt)*) => {};
+}
+
+pub use __respond_if_axum as if_axum;
+
 /// A status code from a number the macro has already checked, for a `const` item.
 ///
 /// # Panics

@@ -442,65 +442,119 @@ impl FileSource {
             ..
         } = self;
         if let Some(metadata) = metadata {
-            let decision = decide(status, headers, &request, metadata);
-            let expected = Expected {
-                size: metadata.size,
-                modified: None,
-            };
-            let body = if decision.pieces.is_empty() {
-                Body::empty()
-            } else {
-                let plan = Plan::new(decision.pieces, chunk_size);
-                Body::file(FileBody::new(
-                    path,
-                    None,
-                    expected,
-                    plan,
-                    Vec::new(),
-                    decision.length,
-                ))
-            };
-            return Ok((decision.status, decision.headers, body));
+            return Ok(known(path, chunk_size, metadata, status, headers, &request));
         }
 
         let handle = tokio::runtime::Handle::try_current()
             .map_err(|_| Error::other("sending a file needs a tokio runtime"))?;
         let trip_path = Arc::clone(&path);
-        let trip = handle.spawn_blocking(move || -> io::Result<_> {
-            let (file, stat) = read::open(&trip_path)?;
-            let metadata = FileMetadata::from(&stat);
-            let decision = decide(status, headers, &request, metadata);
-            if decision.pieces.is_empty() {
-                return Ok((decision.status, decision.headers, Body::empty()));
-            }
-            let mut plan = Plan::new(decision.pieces, chunk_size);
-            let preloaded = read::preload(&file, &trip_path, &mut plan, chunk_size)?;
-            let expected = Expected {
-                size: metadata.size,
-                modified: metadata.modified,
-            };
-            let body = FileBody::new(
-                trip_path,
-                Some(Arc::new(file)),
-                expected,
-                plan,
-                preloaded,
-                decision.length,
-            );
-            Ok((decision.status, decision.headers, Body::file(body)))
+        let trip = handle.spawn_blocking(move || {
+            open_and_decide(trip_path, chunk_size, status, headers, &request)
         });
         match trip.await {
-            Ok(Ok(prepared)) => Ok(prepared),
-            Ok(Err(error)) => {
-                tracing::warn!(path = %path.display(), %error, "cannot send file");
-                Err(Error::Io(error))
-            }
+            Ok(outcome) => report(outcome, &path),
             Err(join) => Err(Error::other(format!(
                 "opening file at path {} did not finish: {join}",
                 path.display()
             ))),
         }
     }
+
+    /// [`prepare`](Self::prepare) on the calling thread: the open and stat block it, as a
+    /// `std::fs` call would. For callers that cannot await (axum's `IntoResponse`).
+    #[cfg(feature = "axum")]
+    pub(crate) fn prepare_blocking(
+        self,
+        status: StatusCode,
+        headers: HeaderMap,
+        scope: &Scope,
+    ) -> Result<(StatusCode, HeaderMap, Body)> {
+        let request = RequestView::new(scope);
+        if let Some(metadata) = self.metadata {
+            return Ok(known(self.path, self.chunk_size, metadata, status, headers, &request));
+        }
+        let outcome = open_and_decide(
+            Arc::clone(&self.path),
+            self.chunk_size,
+            status,
+            headers,
+            &request,
+        );
+        report(outcome, &self.path)
+    }
+}
+
+/// The response for a file whose metadata the user gave: nothing to open yet.
+fn known(
+    path: Arc<Path>,
+    chunk_size: usize,
+    metadata: FileMetadata,
+    status: StatusCode,
+    headers: HeaderMap,
+    request: &RequestView,
+) -> (StatusCode, HeaderMap, Body) {
+    let decision = decide(status, headers, request, metadata);
+    let expected = Expected {
+        size: metadata.size,
+        modified: None,
+    };
+    let body = if decision.pieces.is_empty() {
+        Body::empty()
+    } else {
+        let plan = Plan::new(decision.pieces, chunk_size);
+        Body::file(FileBody::new(
+            path,
+            None,
+            expected,
+            plan,
+            Vec::new(),
+            decision.length,
+        ))
+    };
+    (decision.status, decision.headers, body)
+}
+
+/// The blocking part of sending a file, in one trip: open, stat, decide, and read a small
+/// body at once.
+fn open_and_decide(
+    path: Arc<Path>,
+    chunk_size: usize,
+    status: StatusCode,
+    headers: HeaderMap,
+    request: &RequestView,
+) -> io::Result<(StatusCode, HeaderMap, Body)> {
+    let (file, stat) = read::open(&path)?;
+    let metadata = FileMetadata::from(&stat);
+    let decision = decide(status, headers, request, metadata);
+    if decision.pieces.is_empty() {
+        return Ok((decision.status, decision.headers, Body::empty()));
+    }
+    let mut plan = Plan::new(decision.pieces, chunk_size);
+    let preloaded = read::preload(&file, &path, &mut plan, chunk_size)?;
+    let expected = Expected {
+        size: metadata.size,
+        modified: metadata.modified,
+    };
+    let body = FileBody::new(
+        path,
+        Some(Arc::new(file)),
+        expected,
+        plan,
+        preloaded,
+        decision.length,
+    );
+    Ok((decision.status, decision.headers, Body::file(body)))
+}
+
+/// A file that cannot be opened is logged here, once, with its path.
+fn report(
+    outcome: io::Result<(StatusCode, HeaderMap, Body)>,
+    path: &Path,
+) -> Result<(StatusCode, HeaderMap, Body)> {
+    outcome.map_err(|error| {
+        tracing::warn!(path = %path.display(), %error, "cannot send file");
+        Error::Io(error)
+    })
 }
 
 /// Decides status, headers and body pieces for one request, from the metadata alone.

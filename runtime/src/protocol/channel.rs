@@ -9,9 +9,9 @@
 use std::sync::Arc;
 
 use bytes::Bytes;
-use http_body::Body as _;
 use tokio::sync::mpsc;
 
+use super::request_body::RequestBody;
 use super::{Message, RequestEvent};
 use crate::error::{Error, Result};
 use crate::response::Prepared;
@@ -163,8 +163,8 @@ pub struct Receiver {
 #[derive(Debug)]
 pub(crate) enum ReceiverKind {
     Channel(mpsc::Receiver<RequestEvent>),
-    Hyper {
-        body: hyper::body::Incoming,
+    Http {
+        body: RequestBody,
         shared: Arc<Shared>,
     },
     Empty,
@@ -207,13 +207,12 @@ impl Receiver {
                 }
                 event
             }
-            ReceiverKind::Hyper { body, shared } => {
+            ReceiverKind::Http { body, shared } => {
                 if self.body_done {
                     return shared.closed().await;
                 }
                 loop {
-                    match std::future::poll_fn(|cx| std::pin::Pin::new(&mut *body).poll_frame(cx))
-                        .await
+                    match std::future::poll_fn(|cx| body.poll_frame(cx)).await
                     {
                         Some(Ok(frame)) => {
                             if let Ok(chunk) = frame.into_data() {

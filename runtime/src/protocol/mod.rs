@@ -4,10 +4,12 @@
 mod app;
 mod channel;
 mod message;
+mod request_body;
 mod scope;
 
 pub use app::App;
 pub use channel::{Receiver, Sender};
 pub(crate) use channel::{ReceiverKind, SenderKind};
 pub use message::{Message, RequestEvent};
+pub(crate) use request_body::RequestBody;
 pub use scope::{Scope, ScopeKind};

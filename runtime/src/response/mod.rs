@@ -377,6 +377,26 @@ impl Response {
         async move { Ok(start.finish(scope).await?.into_http()) }
     }
 
+    /// [`into_http`](Self::into_http) without awaiting: a file is opened and checked on the
+    /// calling thread. For axum's `IntoResponse`, which cannot await.
+    #[cfg(feature = "axum")]
+    pub(crate) fn into_http_blocking(self, scope: &Scope) -> Result<http::Response<crate::Body>> {
+        let prepared = match self.start(scope) {
+            Start::Ready(prepared) => prepared?,
+            Start::File {
+                file,
+                status,
+                headers,
+                background,
+                send_timeout,
+            } => {
+                let (status, headers, body) = file.prepare_blocking(status, headers, scope)?;
+                Prepared::new(status, headers, body, background).with_send_timeout(send_timeout)
+            }
+        };
+        Ok(prepared.into_http())
+    }
+
     /// Does at once all the preparing that needs no waiting: everything but a file's, which
     /// needs the filesystem. Sending a plain response therefore awaits nothing.
     fn start(self, scope: &Scope) -> Start {

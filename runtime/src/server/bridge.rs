@@ -20,7 +20,7 @@ use crate::blocking::panic_message;
 use crate::body::Body;
 use crate::error::{Error, Result};
 use crate::protocol::{
-    App, Message, Receiver, ReceiverKind, RequestEvent, Scope, Sender, SenderKind,
+    App, Message, Receiver, ReceiverKind, RequestBody, RequestEvent, Scope, Sender, SenderKind,
 };
 use crate::response::Prepared;
 
@@ -144,10 +144,10 @@ impl Shared {
 pub(crate) async fn respond<A: App>(
     app: &A,
     scope: Scope,
-    body: hyper::body::Incoming,
+    body: RequestBody,
 ) -> http::Response<Body> {
     let shared = Arc::new(Shared::default());
-    let receive = Receiver::from_kind(ReceiverKind::Hyper {
+    let receive = Receiver::from_kind(ReceiverKind::Http {
         body,
         shared: Arc::clone(&shared),
     });
@@ -204,7 +204,7 @@ pub(crate) async fn respond<A: App>(
     }
 }
 
-fn internal_error() -> http::Response<Body> {
+pub(crate) fn internal_error() -> http::Response<Body> {
     let mut response = http::Response::new(Body::from("Internal Server Error"));
     *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
     let headers = response.headers_mut();

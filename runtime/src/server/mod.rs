@@ -21,7 +21,7 @@ use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::{TcpListener, TcpStream, ToSocketAddrs};
 
-use crate::protocol::{App, Scope};
+use crate::protocol::{App, RequestBody, Scope};
 
 /// Serves `app` on `addr` until the process ends: HTTP/1.1 and HTTP/2 (prior knowledge) on
 /// one port.
@@ -244,7 +244,7 @@ impl Connection {
             scope = scope
                 .with_shutdown(shutdown.clone())
                 .with_write_timeout(write_timeout.clone());
-            async move { Ok::<_, Infallible>(bridge::respond(&*app, scope, body).await) }
+            async move { Ok::<_, Infallible>(bridge::respond(&*app, scope, RequestBody::Incoming(body)).await) }
         });
         let connection = builder.serve_connection(io, service);
         if let Err(error) = watcher.watch(connection).await {

@@ -1,0 +1,151 @@
+//! respond inside axum (feature `axum`).
+//!
+//! - Every response kind, [`Body`], [`Error`] and every `#[response]` type implements axum's
+//!   `IntoResponse`: return them from axum handlers as they are.
+//! - [`Scope`] is an axum extractor. A [`FileResponse`] needs the request to answer `Range`,
+//!   `If-Range`, `HEAD` and the conditional headers (`304`, `412`); take the `Scope` and
+//!   resolve the file against it with [`FileResponse::into_http`]:
+//!
+//! ```
+//! use axum::{Router, routing::get};
+//! use respond::{FileResponse, JsonResponse, Scope};
+//!
+//! async fn video(scope: Scope) -> impl axum::response::IntoResponse {
+//!     // Ranges, 206, 304 and HEAD all work: the file is resolved against the request.
+//!     FileResponse::new("static/clip.mp4").into_http(&scope).await
+//! }
+//!
+//! async fn status() -> JsonResponse {
+//!     JsonResponse::new(&serde_json::json!({"ok": true}))
+//! }
+//!
+//! let app: Router = Router::new()
+//!     .route("/video", get(video))
+//!     .route("/status", get(status));
+//! # let _ = app;
+//! ```
+//!
+//! A `FileResponse` returned directly (without the `Scope`) is sent whole with a `200`: it
+//! ignores `Range` and the conditional headers, and it opens the file on the calling thread,
+//! because `IntoResponse` cannot await. Prefer the extractor for files.
+//!
+//! - A respond [`App`](crate::App) (a Starlette-style app that sends messages, or a
+//!   `#[response] async fn` handler) mounts with `Router::route_service` through
+//!   [`AppService`](crate::AppService):
+//!
+//! ```
+//! use axum::Router;
+//! use respond::{AppService, PlainTextResponse};
+//!
+//! #[respond::response]
+//! async fn hello() -> PlainTextResponse {
+//!     PlainTextResponse::new("Hello from a respond handler")
+//! }
+//!
+//! let app: Router = Router::new().route_service("/hello", AppService::new(hello));
+//! # let _ = app;
+//! ```
+//!
+//! - A [`Cookie`] is a response part: `(cookie, "body")` adds its `Set-Cookie` header.
+//!
+//! Outside a handler, `IntoResponse` resolves a response as for a `GET` request; axum (or
+//! hyper) removes the body of a response to `HEAD`.
+
+use std::convert::Infallible;
+
+use axum_core::extract::FromRequestParts;
+use axum_core::response::{IntoResponse, IntoResponseParts, ResponseParts};
+use http::request::Parts;
+use http::Method;
+
+use crate::body::Body;
+use crate::cookie::Cookie;
+use crate::error::Error;
+use crate::protocol::Scope;
+use crate::response::Response;
+use crate::server::bridge::internal_error;
+use crate::{
+    EventSourceResponse, FileResponse, HtmlResponse, JsonResponse, PlainTextResponse,
+    RedirectResponse, StreamingResponse,
+};
+
+/// The request as respond sees it: method, target, version, headers and extensions (the
+/// request body stays with axum).
+impl<S: Send + Sync> FromRequestParts<S> for Scope {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Infallible> {
+        let mut request = http::Request::new(());
+        *request.method_mut() = parts.method.clone();
+        *request.uri_mut() = parts.uri.clone();
+        *request.version_mut() = parts.version;
+        *request.headers_mut() = parts.headers.clone();
+        *request.extensions_mut() = parts.extensions.clone();
+        let (parts, ()) = request.into_parts();
+        Ok(Scope::from_parts(parts))
+    }
+}
+
+/// A response resolved as for a `GET` request, with no request headers.
+pub(crate) fn into_axum(response: Response) -> axum_core::response::Response {
+    let scope = Scope::new(Method::GET, "/");
+    match response.into_http_blocking(&scope) {
+        Ok(response) => response.map(axum_core::body::Body::new),
+        Err(error) => error.into_response(),
+    }
+}
+
+impl IntoResponse for Response {
+    fn into_response(self) -> axum_core::response::Response {
+        into_axum(self)
+    }
+}
+
+macro_rules! into_axum_response {
+    ($($kind:ty),* $(,)?) => {$(
+        impl IntoResponse for $kind {
+            fn into_response(self) -> axum_core::response::Response {
+                into_axum(Response::from(self))
+            }
+        }
+    )*};
+}
+
+into_axum_response!(
+    HtmlResponse,
+    PlainTextResponse,
+    JsonResponse,
+    RedirectResponse,
+    StreamingResponse,
+    EventSourceResponse,
+    FileResponse,
+);
+
+/// A `200 OK` with this body and no headers.
+impl IntoResponse for Body {
+    fn into_response(self) -> axum_core::response::Response {
+        http::Response::new(axum_core::body::Body::new(self))
+    }
+}
+
+/// A logged `500 Internal Server Error`; the error's text stays in the log, never in the
+/// response.
+impl IntoResponse for Error {
+    fn into_response(self) -> axum_core::response::Response {
+        tracing::error!(error = %self, "response failed");
+        internal_error().map(axum_core::body::Body::new)
+    }
+}
+
+/// Adds the cookie's `Set-Cookie` header, keeping any others.
+impl IntoResponseParts for Cookie {
+    type Error = Error;
+
+    fn into_response_parts(self, mut parts: ResponseParts) -> Result<ResponseParts, Error> {
+        let value = self.header_value().map_err(Error::from)?;
+        parts
+            .headers_mut()
+            .append(http::header::SET_COOKIE, value);
+        Ok(parts)
+    }
+}
