@@ -48,8 +48,44 @@
 //!
 //! - A [`Cookie`] is a response part: `(cookie, "body")` adds its `Set-Cookie` header.
 //!
-//! Outside a handler, `IntoResponse` resolves a response as for a `GET` request; axum (or
-//! hyper) removes the body of a response to `HEAD`.
+//! respond's kinds have an inherent `into_response` that gives a respond
+//! [`Response`](crate::Response), and it wins over axum's trait method of the same name:
+//! return the values as they are, or call `axum::response::IntoResponse::into_response(value)`
+//! when an axum `Response` is needed by name.
+//!
+//! `IntoResponse` has no request to look at, so it resolves a response as for a `GET`
+//! (axum removes the body of a response to `HEAD`) and without a shutdown signal.
+//!
+//! ## Graceful shutdown and event streams
+//!
+//! axum's graceful shutdown waits for every open response, and an event stream never ends
+//! on its own. Put a [`Shutdown`](crate::Shutdown) in every request with axum's `Extension`
+//! layer, resolve the stream against the `Scope` (which picks it up), and raise it when the
+//! server stops: the streams end after their grace period.
+//!
+//! ```
+//! use axum::{Extension, Router, routing::get};
+//! use respond::{EventSourceResponse, Scope, ServerSentEvent, Shutdown};
+//!
+//! async fn events(scope: Scope) -> impl axum::response::IntoResponse {
+//!     let ticks = futures_util::stream::repeat_with(|| ServerSentEvent::new("tick"));
+//!     EventSourceResponse::new(ticks).into_http(&scope).await
+//! }
+//!
+//! # async fn run() -> std::io::Result<()> {
+//! let shutdown = Shutdown::new();
+//! let app = Router::new()
+//!     .route("/events", get(events))
+//!     .layer(Extension(shutdown.clone()));
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+//! axum::serve(listener, app)
+//!     .with_graceful_shutdown(async move {
+//!         tokio::signal::ctrl_c().await.ok();
+//!         shutdown.request();
+//!     })
+//!     .await
+//! # }
+//! ```
 
 use std::convert::Infallible;
 

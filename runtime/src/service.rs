@@ -108,7 +108,7 @@ impl<A: App> AppService<A> {
         let app = Arc::clone(&self.app);
         let (parts, body) = request.into_parts();
         let mut scope = Scope::from_parts(parts);
-        if let Some(shutdown) = &self.shutdown {
+        if let (Some(shutdown), None) = (&self.shutdown, scope.shutdown()) {
             scope = scope.with_shutdown(shutdown.clone());
         }
         let body = RequestBody::boxed(body);

@@ -120,6 +120,10 @@ impl Scope {
 
     /// The scope of an `http` request; the body stays with the caller.
     ///
+    /// The extensions are kept; a [`Shutdown`] among them becomes the scope's
+    /// [`shutdown`](Self::shutdown) signal, so a layer of another framework can hand its
+    /// graceful shutdown to event streams.
+    ///
     /// ```
     /// let request = http::Request::head("/a?b=1").body(()).unwrap();
     /// let (parts, ()) = request.into_parts();
@@ -140,6 +144,9 @@ impl Scope {
         }
         scope.version = parts.version;
         scope.headers = parts.headers;
+        // A `Shutdown` put in the request's extensions (by a layer of another framework)
+        // reaches the responses, as the server's own does.
+        scope.shutdown = parts.extensions.get::<Shutdown>().cloned();
         scope.extensions = parts.extensions;
         scope
     }
@@ -303,6 +310,13 @@ impl Scope {
     /// The connection's write timeout control, on the server.
     pub(crate) fn write_timeout(&self) -> Option<&WriteTimeout> {
         self.write_timeout.as_ref()
+    }
+}
+
+impl From<http::request::Parts> for Scope {
+    /// As [`Scope::from_parts`].
+    fn from(parts: http::request::Parts) -> Self {
+        Scope::from_parts(parts)
     }
 }
 
