@@ -362,3 +362,64 @@ async fn compression_on_a_router_leaves_event_streams_unbuffered() {
     stream.read_to_end(&mut rest).await.unwrap();
     assert!(String::from_utf8_lossy(&rest).contains("data: second"));
 }
+
+#[tokio::test]
+async fn an_invalid_cookie_part_is_a_500_not_a_corrupt_header() {
+    let router = Router::new().route(
+        "/",
+        get(|| async { (Cookie::new("bad name", "x"), "never sent") }),
+    );
+    let addr = serve(router).await;
+    let response = raw_request(addr, "GET", "/", &[]).await;
+    assert_eq!(response.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(response.header("set-cookie").is_none());
+    assert_eq!(response.text(), "Internal Server Error");
+}
+
+#[tokio::test]
+async fn a_shutdown_extension_ends_event_streams_so_graceful_shutdown_completes() {
+    let shutdown = respond::Shutdown::new();
+    let router = Router::new()
+        .route(
+            "/events",
+            get(|scope: Scope| async move {
+                EventSourceResponse::new(stream::pending::<ServerSentEvent>())
+                    .with_ping(Duration::from_millis(20))
+                    .with_shutdown_grace(Duration::ZERO)
+                    .into_http(&scope)
+                    .await
+            }),
+        )
+        .layer(axum::Extension(shutdown.clone()));
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let signal = shutdown.clone();
+    let server = tokio::spawn(async move {
+        axum::serve(listener, router)
+            .with_graceful_shutdown(async move {
+                stopped.await.ok();
+                signal.request();
+            })
+            .await
+    });
+
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    stream
+        .write_all(b"GET /events HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let mut buffer = [0u8; 1024];
+    let read = tokio::time::timeout(Duration::from_secs(5), stream.read(&mut buffer))
+        .await
+        .expect("a ping arrives")
+        .unwrap();
+    assert!(String::from_utf8_lossy(&buffer[..read]).contains("text/event-stream"));
+
+    stop.send(()).unwrap();
+    let finished = tokio::time::timeout(Duration::from_secs(5), server).await;
+    assert!(
+        finished.is_ok(),
+        "graceful shutdown waited on the open event stream"
+    );
+}
