@@ -49,7 +49,7 @@
 //! - A [`Cookie`] is a response part: `(cookie, "body")` adds its `Set-Cookie` header.
 //!
 //! respond's kinds have an inherent `into_response` that gives a respond
-//! [`Response`](crate::Response), and it wins over axum's trait method of the same name:
+//! [`Response`], and it wins over axum's trait method of the same name:
 //! return the values as they are, or call `axum::response::IntoResponse::into_response(value)`
 //! when an axum `Response` is needed by name.
 //!

@@ -89,7 +89,9 @@ pub mod __fuzz {
     }
 }
 
-/// The README's examples, compiled and run as doc tests.
-#[cfg(doctest)]
+/// The README's examples, compiled and run as doc tests. One of them is an axum app, so
+/// they need the `axum` feature, which `cargo test --workspace` turns on (the tests crate
+/// enables it).
+#[cfg(all(doctest, feature = "axum"))]
 #[doc = include_str!("../../README.md")]
 pub struct ReadmeDoctests;

@@ -22,7 +22,7 @@ use crate::server::{Shutdown, bridge};
 /// - tower (feature `tower`): it implements `tower::Service`, so any tower middleware
 ///   (compression, tracing, timeouts, limits) can wrap it;
 /// - axum (feature `axum`): `Router::route_service(path, AppService::new(app))`; see
-///   [`crate::axum`].
+///   the `respond::axum` module.
 ///
 /// Each request runs the app exactly as [`Server`](crate::Server) does: the [`Scope`] is built
 /// from the request's parts (method, target, version, headers, extensions), the request body
