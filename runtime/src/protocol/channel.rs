@@ -6,9 +6,12 @@
 //! the connection. Elsewhere (tests, custom servers) they are plain channels of
 //! [`Message`]s and [`RequestEvent`]s.
 
+use std::future::{Future, Ready};
+use std::pin::Pin;
 use std::sync::Arc;
 
 use bytes::Bytes;
+use futures_util::future::Either;
 use tokio::sync::mpsc;
 
 use super::request_body::RequestBody;
@@ -124,16 +127,19 @@ impl Sender {
 
     /// Delivers a prepared response: handed to hyper as a whole when this sender is bridged
     /// to the server and nothing was sent yet, sent as messages otherwise.
-    pub(crate) async fn deliver(
-        &mut self,
+    ///
+    /// The hand-over completes at once; the messages, which wait on the channel, are a boxed
+    /// future, so the hand-over path (the server's) stays small.
+    pub(crate) fn deliver<'a>(
+        &'a mut self,
         prepared: Prepared,
-        receive: &mut Receiver,
-    ) -> Result<()> {
+        receive: &'a mut Receiver,
+    ) -> Either<Ready<Result<()>>, Pin<Box<dyn Future<Output = Result<()>> + Send + 'a>>> {
         if let (SenderKind::Bridge(shared), Phase::Idle) = (&self.kind, self.phase) {
             self.phase = Phase::Done;
-            return shared.hand_over(prepared);
+            return Either::Left(std::future::ready(shared.hand_over(prepared)));
         }
-        prepared.send_messages(receive, self).await
+        Either::Right(Box::pin(prepared.send_messages(receive, self)))
     }
 }
 

@@ -1,0 +1,61 @@
+//! One micro-benchmark case run `N` times, for `valgrind --tool=callgrind`: instruction
+//! counts are exact and repeatable, so they compare respond and axum even on a busy machine.
+//!
+//! `valgrind --tool=callgrind target/release/micro-probe respond-plain 100000`
+
+use std::future::Future;
+use std::hint::black_box;
+use std::pin::pin;
+use std::task::{Context, Poll, Waker};
+
+use axum::response::IntoResponse as _;
+use respond::{JsonResponse, Method, PlainTextResponse, Scope};
+use serde::Serialize;
+
+fn ready<F: Future>(future: F) -> F::Output {
+    let mut future = pin!(future);
+    match future.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+        Poll::Ready(output) => output,
+        Poll::Pending => panic!("a response for a plain body does not wait"),
+    }
+}
+
+#[derive(Serialize, Clone)]
+struct Item {
+    id: u64,
+    name: &'static str,
+    tags: [&'static str; 3],
+    price: f64,
+}
+
+const ITEM: Item = Item {
+    id: 42,
+    name: "widget",
+    tags: ["a", "b", "c"],
+    price: 9.5,
+};
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let case = args.next().unwrap_or_else(|| "respond-plain".into());
+    let n: u64 = args.next().and_then(|n| n.parse().ok()).unwrap_or(100_000);
+    let scope = Scope::new(Method::GET, "/");
+    for _ in 0..n {
+        match case.as_str() {
+            "respond-plain" => {
+                black_box(ready(PlainTextResponse::new(black_box("Hello, world!")).into_http(&scope)).unwrap());
+            }
+            "axum-plain" => {
+                black_box(black_box("Hello, world!").into_response());
+            }
+            "respond-json" => {
+                black_box(ready(JsonResponse::new(black_box(&ITEM)).into_http(&scope)).unwrap());
+            }
+            "axum-json" => {
+                black_box(axum::Json(black_box(ITEM.clone())).into_response());
+            }
+            "empty" => {}
+            other => panic!("unknown case {other}"),
+        }
+    }
+}
