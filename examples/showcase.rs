@@ -38,6 +38,10 @@ const ROUTES: &[(&str, &str)] = &[
         "/cookies/set",
         "set_cookie: a session cookie and a theme cookie",
     ),
+    (
+        "/cookies",
+        "the cookies the browser sent back, and those its scripts see",
+    ),
     ("/cookies/delete", "delete_cookie: removes both"),
     ("/empty", "204 No Content: no body, no Content-Length"),
     (
@@ -49,12 +53,47 @@ const ROUTES: &[(&str, &str)] = &[
         "a Starlette-style app that sends its own messages",
     ),
     (
+        "/stream",
+        "StreamingResponse: ten numbers, 300 ms apart (?delay=ms)",
+    ),
+    (
+        "/download",
+        "FileResponse: an attachment with a non-ASCII filename",
+    ),
+    ("/static/hello.txt", "FileResponse: a text file, inline"),
+    ("/static/logo.png", "FileResponse: an image, inline"),
+    (
+        "/video",
+        "a video page: the browser seeks with Range requests, answered 206",
+    ),
+    (
+        "/static/clip.webm",
+        "FileResponse: the page's clip (VP9 and Opus in WebM, 20 s)",
+    ),
+    (
+        "/static/clip.mp4",
+        "FileResponse: a short H.264 and AAC clip in MP4",
+    ),
+    (
         "/sse",
         "EventSourceResponse: a live page fed by the /events stream",
     ),
     (
         "/events",
         "EventSourceResponse: a tick a second with ids; honours Last-Event-ID",
+    ),
+    (
+        "/dsl/created",
+        "#[response] struct: 201, a Location header and a cookie",
+    ),
+    ("/dsl/lookup?id=1", "#[response] enum: JSON when found"),
+    (
+        "/dsl/lookup?id=9",
+        "#[response] enum: a plain-text 404 when missing",
+    ),
+    (
+        "/dsl/hello?name=respond",
+        "#[response] async fn: a handler as an app",
     ),
 ];
 
@@ -172,6 +211,7 @@ fn route(scope: &Scope) -> Response {
             response.set_cookie(Cookie::new("theme", "dark mode"));
             response.into_response()
         }
+        "/cookies" => cookie_echo(scope).into_response(),
         "/cookies/delete" => {
             let mut response = PlainTextResponse::new("Cookies deleted.");
             response.delete_cookie("session");
@@ -192,6 +232,7 @@ fn route(scope: &Scope) -> Response {
         "/download" => download().into_response(),
         path if path.starts_with("/static/") => static_file(&path["/static/".len()..]),
         "/sse" => HtmlResponse::new(SSE_PAGE).into_response(),
+        "/video" => HtmlResponse::new(VIDEO_PAGE).into_response(),
         "/background" => PlainTextResponse::new("The log line comes after this body.")
             .with_background(async {
                 println!("background task ran after /background was sent");
@@ -210,7 +251,7 @@ fn static_dir() -> PathBuf {
 
 /// `/static/<name>`: one of the shipped files, inline (only these names reach the filesystem).
 fn static_file(name: &str) -> Response {
-    const FILES: &[&str] = &["hello.txt", "logo.png", "clip.mp4"];
+    const FILES: &[&str] = &["hello.txt", "logo.png", "clip.mp4", "clip.webm"];
     if !FILES.contains(&name) {
         return PlainTextResponse::new("Not Found")
             .with_status(404)
@@ -220,6 +261,63 @@ fn static_file(name: &str) -> Response {
         .with_content_disposition_type(DispositionType::Inline)
         .with_filename(name)
         .into_response()
+}
+
+/// `/cookies`: the `Cookie` header this request carried, cookie by cookie, and the
+/// cookies the page's scripts can read (`document.cookie` leaves out HttpOnly ones).
+fn cookie_echo(scope: &Scope) -> HtmlResponse {
+    let sent: Vec<String> = scope
+        .headers()
+        .get_all("cookie")
+        .iter()
+        .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned())
+        .collect();
+    let mut page = String::from(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <title>respond: cookies</title></head><body><h1>Cookies</h1>\
+         <h2>Sent back by the browser</h2>",
+    );
+    if sent.is_empty() {
+        page.push_str("<p id=\"sent\">No Cookie header.</p>");
+    } else {
+        let header = sent.join("; ");
+        page.push_str(&format!(
+            "<p>Cookie: <code id=\"sent\">{}</code></p><ul id=\"sent-list\">",
+            escape_html(&header)
+        ));
+        for pair in header
+            .split(';')
+            .map(str::trim)
+            .filter(|pair| !pair.is_empty())
+        {
+            page.push_str(&format!("<li><code>{}</code></li>", escape_html(pair)));
+        }
+        page.push_str("</ul>");
+    }
+    page.push_str(
+        "<h2>Visible to scripts</h2><p><code id=\"script\"></code></p>\
+         <script>document.getElementById(\"script\").textContent = \
+         document.cookie || \"(none)\";</script>\
+         <p><a href=\"/cookies/set\">set</a> \u{b7} <a href=\"/cookies/delete\">delete</a> \
+         \u{b7} <a href=\"/\">back</a></p></body></html>",
+    );
+    HtmlResponse::new(page)
+}
+
+/// Text made safe to put between HTML tags or in an attribute.
+fn escape_html(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => escaped.push_str("&amp;"),
+            '<' => escaped.push_str("&lt;"),
+            '>' => escaped.push_str("&gt;"),
+            '"' => escaped.push_str("&quot;"),
+            '\'' => escaped.push_str("&#39;"),
+            c => escaped.push(c),
+        }
+    }
+    escaped
 }
 
 /// `/download`: sent as `attachment; filename="Gr__e aus respond.txt";
@@ -285,6 +383,31 @@ source.addEventListener("tick", (event) => {
   log.prepend(item);
   while (log.children.length > 20) log.lastChild.remove();
 });
+</script></body></html>"#;
+
+/// `/video`: the clip from `/static/clip.webm` (VP9 and Opus, 20 s, 320x180). The browser
+/// fetches it with `Range` requests; a seek past what it has buffered asks for the rest
+/// from there, and `FileResponse` answers `206 Partial Content`.
+const VIDEO_PAGE: &str = r#"<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>respond: video</title>
+<style>body{font-family:system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem}
+video{width:100%;max-width:640px;background:#000}#state{color:#666;font-family:monospace}</style></head>
+<body><h1>Video</h1>
+<p>Served by <code>FileResponse</code> from <a href="/static/clip.webm"><code>/static/clip.webm</code></a>;
+seeking makes the browser send <code>Range</code> requests, answered with <code>206</code>.
+A shorter clip in MP4 (H.264 and AAC): <a href="/static/clip.mp4"><code>/static/clip.mp4</code></a>.</p>
+<video id="clip" src="/static/clip.webm" controls muted playsinline preload="metadata"></video>
+<p id="state">not started</p><p><a href="/">back</a></p>
+<script>
+const video = document.getElementById("clip");
+const state = document.getElementById("state");
+const show = () => {
+  state.textContent = `${video.paused ? "paused" : "playing"} at ${video.currentTime.toFixed(2)} s` +
+    ` of ${Number.isFinite(video.duration) ? video.duration.toFixed(2) : "?"} s`;
+};
+for (const name of ["loadedmetadata", "play", "pause", "timeupdate", "seeked", "ended"]) {
+  video.addEventListener(name, show);
+}
 </script></body></html>"#;
 
 /// A Starlette-style app: it sends the start message and the body itself.
