@@ -1,0 +1,293 @@
+//! The showcase in a real browser: starts the showcase example on a free port of 127.0.0.1
+//! and runs `examples/e2e/showcase.mjs` (Playwright driving Debian's headless Chromium)
+//! against it. The script's checks: the index and its links, the HTML, JSON and plain pages,
+//! a followed redirect, cookies set, sent back and deleted, a download's non-ASCII filename,
+//! a video that plays and seeks with `206` range requests, and live server-sent events.
+//! Screenshots go to `target/e2e-artifacts/` (or `$E2E_ARTIFACTS`).
+//!
+//! Needs Node.js 20 or later (`$NODE`, or `node` on the PATH), `npm ci --prefix examples/e2e`,
+//! and Chromium (`$CHROMIUM`, or `/usr/bin/chromium`); `.ci/run` installs them. A missing one
+//! fails the test with what to do: it never passes by skipping.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc;
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+
+/// How long the showcase may take to print its address and answer.
+const STARTUP_LIMIT: Duration = Duration::from_secs(60);
+/// How long the whole browser script may take (it takes about 15 s).
+const SCRIPT_LIMIT: Duration = Duration::from_secs(300);
+
+/// The showcase process: killed when dropped, so a failing test leaves no server behind.
+struct Showcase {
+    child: Child,
+    base: String,
+    output: Vec<JoinHandle<String>>,
+}
+
+impl Showcase {
+    /// Starts `binary --addr 127.0.0.1:0` and waits until it prints its address and answers.
+    fn start(binary: &Path) -> Showcase {
+        let mut child = Command::new(binary)
+            .args(["--addr", "127.0.0.1:0"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|error| panic!("cannot start {}: {error}", binary.display()));
+        let (lines, address) = mpsc::channel();
+        let stdout = child.stdout.take().expect("piped stdout");
+        let stdout = thread::spawn(move || {
+            let mut log = String::new();
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(url) = line.split("listening on ").nth(1) {
+                    lines.send(url.trim().to_owned()).ok();
+                }
+                log.push_str(&line);
+                log.push('\n');
+            }
+            log
+        });
+        let stderr = read_all(child.stderr.take().expect("piped stderr"));
+        let mut showcase = Showcase {
+            child,
+            base: String::new(),
+            output: vec![stdout, stderr],
+        };
+        match address.recv_timeout(STARTUP_LIMIT) {
+            Ok(base) => showcase.base = base,
+            Err(_) => {
+                let log = showcase.stop();
+                panic!("the showcase did not print its address within {STARTUP_LIMIT:?}:\n{log}");
+            }
+        }
+        let addr: SocketAddr = showcase
+            .base
+            .trim_start_matches("http://")
+            .parse()
+            .unwrap_or_else(|error| panic!("bad address {:?}: {error}", showcase.base));
+        let deadline = Instant::now() + STARTUP_LIMIT;
+        while !answers(addr) {
+            if Instant::now() > deadline {
+                let log = showcase.stop();
+                panic!("the showcase at {addr} does not answer GET /:\n{log}");
+            }
+            thread::sleep(Duration::from_millis(50));
+        }
+        showcase
+    }
+
+    /// Kills the server and returns what it printed.
+    fn stop(&mut self) -> String {
+        self.child.kill().ok();
+        self.child.wait().ok();
+        self.output
+            .drain(..)
+            .map(|reader| reader.join().unwrap_or_default())
+            .collect()
+    }
+}
+
+impl Drop for Showcase {
+    fn drop(&mut self) {
+        self.child.kill().ok();
+        self.child.wait().ok();
+    }
+}
+
+/// Whether `GET /` at `addr` is answered with `200`.
+fn answers(addr: SocketAddr) -> bool {
+    let Ok(mut stream) = TcpStream::connect_timeout(&addr, Duration::from_secs(2)) else {
+        return false;
+    };
+    stream.set_read_timeout(Some(Duration::from_secs(5))).ok();
+    let request = format!("GET / HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    if stream.write_all(request.as_bytes()).is_err() {
+        return false;
+    }
+    let mut head = [0; 12];
+    stream.read_exact(&mut head).is_ok() && head.starts_with(b"HTTP/1.1 200")
+}
+
+/// Reads `source` to its end on a thread; the thread returns the text.
+fn read_all(mut source: impl Read + Send + 'static) -> JoinHandle<String> {
+    thread::spawn(move || {
+        let mut bytes = Vec::new();
+        source.read_to_end(&mut bytes).ok();
+        String::from_utf8_lossy(&bytes).into_owned()
+    })
+}
+
+/// The directory of this build profile (`target/debug`): this test runs from its `deps/`.
+fn profile_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("the test's own path");
+    exe.parent()
+        .and_then(Path::parent)
+        .expect("the test binary sits in <target>/<profile>/deps")
+        .to_path_buf()
+}
+
+/// The showcase example built next to this test, checked to be newer than its source.
+fn showcase_binary(manifest: &Path) -> PathBuf {
+    let binary = profile_dir()
+        .join("examples")
+        .join(format!("showcase{}", std::env::consts::EXE_SUFFIX));
+    let build = "run `cargo test -p respond-examples` (which builds the examples), or \
+                 `cargo build -p respond-examples --example showcase` first";
+    let built = std::fs::metadata(&binary)
+        .and_then(|meta| meta.modified())
+        .unwrap_or_else(|_| panic!("the showcase is not built at {}: {build}", binary.display()));
+    let source = std::fs::metadata(manifest.join("showcase.rs"))
+        .and_then(|meta| meta.modified())
+        .expect("examples/showcase.rs");
+    assert!(
+        built >= source,
+        "{} is older than examples/showcase.rs: {build}",
+        binary.display()
+    );
+    binary
+}
+
+/// Panics with what to install unless Node.js, playwright-core and Chromium are there.
+fn prerequisites(node: &Path, e2e: &Path, chromium: &Path) {
+    let install = "`.ci/run` installs all of it; by hand: `apt-get install nodejs npm chromium` \
+                   and `npm ci --prefix examples/e2e`";
+    match Command::new(node).arg("--version").output() {
+        Ok(out) if out.status.success() => {
+            let version = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+            let major: u32 = version
+                .trim_start_matches('v')
+                .split('.')
+                .next()
+                .and_then(|major| major.parse().ok())
+                .unwrap_or(0);
+            assert!(
+                major >= 20,
+                "Node.js {version} is too old for playwright-core: 20 or later is needed ({install})"
+            );
+        }
+        Ok(out) => panic!(
+            "`{} --version` failed ({}): {install}",
+            node.display(),
+            out.status
+        ),
+        Err(error) => panic!(
+            "Node.js is missing (`{}`: {error}); the browser test needs it: {install}",
+            node.display()
+        ),
+    }
+    let playwright = e2e.join("node_modules/playwright-core/package.json");
+    assert!(
+        playwright.is_file(),
+        "playwright-core is not installed ({} is missing): run `npm ci --prefix examples/e2e` ({install})",
+        playwright.display()
+    );
+    assert!(
+        chromium.is_file(),
+        "Chromium is missing at {} (set $CHROMIUM to another path): {install}",
+        chromium.display()
+    );
+}
+
+/// Runs `command` for at most `limit`, killing it past that; returns its status (None when
+/// killed), stdout and stderr.
+fn run_with_limit(mut command: Command, limit: Duration) -> (Option<ExitStatus>, String, String) {
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start node");
+    let stdout = read_all(child.stdout.take().expect("piped stdout"));
+    let stderr = read_all(child.stderr.take().expect("piped stderr"));
+    let deadline = Instant::now() + limit;
+    let status = loop {
+        match child.try_wait().expect("wait for node") {
+            Some(status) => break Some(status),
+            None if Instant::now() > deadline => {
+                child.kill().ok();
+                child.wait().ok();
+                break None;
+            }
+            None => thread::sleep(Duration::from_millis(100)),
+        }
+    };
+    let stdout = stdout.join().unwrap_or_default();
+    let stderr = stderr.join().unwrap_or_default();
+    (status, stdout, stderr)
+}
+
+#[test]
+fn showcase_in_headless_chromium() {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let e2e = manifest.join("e2e");
+    let node = std::env::var_os("NODE").map_or_else(|| PathBuf::from("node"), PathBuf::from);
+    let chromium = std::env::var_os("CHROMIUM")
+        .map_or_else(|| PathBuf::from("/usr/bin/chromium"), PathBuf::from);
+    prerequisites(&node, &e2e, &chromium);
+    let binary = showcase_binary(manifest);
+    let artifacts = std::env::var_os("E2E_ARTIFACTS").map_or_else(
+        || {
+            profile_dir()
+                .parent()
+                .expect("the target directory")
+                .join("e2e-artifacts")
+        },
+        PathBuf::from,
+    );
+    std::fs::create_dir_all(&artifacts).expect("create the artifact directory");
+    // Screenshots of an earlier run must not pass for this one's.
+    for entry in std::fs::read_dir(&artifacts)
+        .expect("read the artifact directory")
+        .flatten()
+    {
+        if entry.file_name().to_string_lossy().ends_with(".png") {
+            std::fs::remove_file(entry.path()).ok();
+        }
+    }
+
+    let mut showcase = Showcase::start(&binary);
+    let started = Instant::now();
+    let mut command = Command::new(&node);
+    command
+        .arg(e2e.join("showcase.mjs"))
+        .arg(&showcase.base)
+        .arg(&artifacts)
+        .env("CHROMIUM", &chromium)
+        .current_dir(&e2e);
+    let (status, stdout, stderr) = run_with_limit(command, SCRIPT_LIMIT);
+    let elapsed = started.elapsed();
+    let server_log = showcase.stop();
+
+    println!("{stdout}");
+    if !stderr.trim().is_empty() {
+        println!("--- node stderr\n{stderr}");
+    }
+    println!(
+        "--- browser script took {elapsed:.1?}; artifacts in {}",
+        artifacts.display()
+    );
+    let Some(status) = status else {
+        panic!(
+            "the browser script ran longer than {SCRIPT_LIMIT:?} and was killed\n--- showcase log\n{server_log}"
+        );
+    };
+    assert!(
+        status.success(),
+        "the browser script failed ({status}); its output is above\n--- showcase log\n{server_log}"
+    );
+    for shot in ["index.png", "sse.png"] {
+        let path = artifacts.join(shot);
+        let bytes = std::fs::read(&path)
+            .unwrap_or_else(|error| panic!("no screenshot {}: {error}", path.display()));
+        assert!(
+            bytes.len() > 1000 && bytes.starts_with(b"\x89PNG\r\n\x1a\n"),
+            "{} is not a PNG screenshot",
+            path.display()
+        );
+    }
+}
