@@ -1093,3 +1093,70 @@ async fn ranges_and_large_files_over_http2() {
     assert_eq!(length, expected.len());
     server.stop().await;
 }
+
+/// A client that reads slowly through a small receive window makes the server switch to
+/// small reads made on demand; the bytes must still arrive whole and in order, for a whole
+/// file and for a multi-range request.
+#[tokio::test]
+async fn a_slow_reader_gets_every_byte_when_the_server_switches_to_small_reads() {
+    let dir = TempDir::new("file-slow-reader");
+    let data: Vec<u8> = (0..6 * 1024 * 1024u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
+        .collect();
+    let path = dir.file("big.bin", &data);
+    let server = TestServer::start(respond_with(move || FileResponse::new(path.clone()))).await;
+
+    for (range, expected_status) in [(None, 200), (Some("bytes=1000-2999999,3000000-"), 206)] {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.set_recv_buffer_size(16 * 1024).unwrap();
+        let mut stream = socket.connect(server.addr()).await.unwrap();
+        let mut request = String::from("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n");
+        if let Some(range) = range {
+            request.push_str(&format!("Range: {range}\r\n"));
+        }
+        request.push_str("\r\n");
+        stream.write_all(request.as_bytes()).await.unwrap();
+        let mut bytes = Vec::new();
+        let mut buffer = vec![0u8; 32 * 1024];
+        let started = std::time::Instant::now();
+        loop {
+            let read = tokio::time::timeout(Duration::from_secs(20), stream.read(&mut buffer))
+                .await
+                .expect("the server keeps sending")
+                .unwrap();
+            if read == 0 {
+                break;
+            }
+            bytes.extend_from_slice(&buffer[..read]);
+            // About 4 MB/s: below the pace at which reads are made ahead.
+            let due = Duration::from_secs_f64(bytes.len() as f64 / 4e6);
+            if let Some(wait) = due.checked_sub(started.elapsed()) {
+                tokio::time::sleep(wait).await;
+            }
+        }
+        let response = parse_response(&bytes, false);
+        assert_eq!(response.status, expected_status);
+        assert!(response.complete);
+        match range {
+            None => assert!(response.body == data, "the whole file differs"),
+            Some(_) => {
+                let body = &response.body[..];
+                let first = &data[1000..3_000_000];
+                let second = &data[3_000_000..];
+                let at = |needle: &[u8]| body.windows(needle.len()).position(|w| w == needle);
+                let one = at(&first[..64]).expect("the first part");
+                assert!(body[one..].starts_with(first), "the first part differs");
+                let rest = &body[one + first.len()..];
+                let two = rest
+                    .windows(64)
+                    .position(|w| w == &second[..64])
+                    .expect("the second part");
+                assert!(
+                    rest[two..].starts_with(second),
+                    "the second part differs at byte {:?}",
+                    rest[two..].iter().zip(second).position(|(a, b)| a != b)
+                );
+            }
+        }
+    }
+}

@@ -372,3 +372,16 @@ async fn graceful_shutdown_finishes_requests_in_flight_and_refuses_new_ones() {
         "the listener is closed"
     );
 }
+
+#[tokio::test]
+async fn request_heads_up_to_64_kib_are_served_and_larger_ones_get_a_431() {
+    let server = TestServer::start(respond_with(|| PlainTextResponse::new("ok"))).await;
+    let cookie = format!("big={}", "c".repeat(48 * 1024));
+    let served = raw_request(server.addr(), "GET", "/", &[("cookie", &cookie)]).await;
+    assert_eq!(served.status, 200);
+    assert_eq!(served.text(), "ok");
+
+    let cookie = format!("big={}", "c".repeat(80 * 1024));
+    let refused = raw_request(server.addr(), "GET", "/", &[("cookie", &cookie)]).await;
+    assert_eq!(refused.status, 431);
+}

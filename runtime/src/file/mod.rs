@@ -305,7 +305,9 @@ impl FileResponse {
     }
 
     /// Sets how many bytes each read takes (64 KiB by default; at least 1). Larger chunks
-    /// mean fewer trips to the blocking pool; at most two are in memory per response.
+    /// mean fewer trips to the blocking pool. A client that keeps pace gets the next chunk
+    /// read while the last is written; one that takes less than 8 MiB a second gets reads
+    /// of at most 16 KiB, made when it asks, so a stalled download holds little memory.
     ///
     /// ```
     /// let response = respond::FileResponse::new("video.mp4").with_chunk_size(256 * 1024);
@@ -471,7 +473,14 @@ impl FileSource {
     ) -> Result<(StatusCode, HeaderMap, Body)> {
         let request = RequestView::new(scope);
         if let Some(metadata) = self.metadata {
-            return Ok(known(self.path, self.chunk_size, metadata, status, headers, &request));
+            return Ok(known(
+                self.path,
+                self.chunk_size,
+                metadata,
+                status,
+                headers,
+                &request,
+            ));
         }
         let outcome = open_and_decide(
             Arc::clone(&self.path),

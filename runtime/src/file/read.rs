@@ -16,7 +16,7 @@ use std::path::Path;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::SystemTime;
+use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
 use http_body::Frame;
@@ -63,13 +63,19 @@ impl Plan {
     }
 
     fn next_step(&mut self) -> Option<Step> {
+        self.next_step_within(u64::MAX)
+    }
+
+    /// The next step, with a read of at most `limit` bytes (and at most the chunk size).
+    fn next_step_within(&mut self, limit: u64) -> Option<Step> {
+        let read_size = self.chunk_size.min(limit.max(1));
         loop {
             match self.pieces.pop_front()? {
                 Piece::Bytes(bytes) if bytes.is_empty() => {}
                 Piece::Bytes(bytes) => return Some(Step::Bytes(bytes)),
                 Piece::File(range) if range.is_empty() => {}
                 Piece::File(range) => {
-                    let end = range.end.min(range.start.saturating_add(self.chunk_size));
+                    let end = range.end.min(range.start.saturating_add(read_size));
                     if end < range.end {
                         self.pieces.push_front(Piece::File(end..range.end));
                     }
@@ -109,7 +115,28 @@ pub(crate) struct FileBody {
     queue: VecDeque<Slot>,
     /// Bytes not yielded yet.
     left: u64,
+    /// When the first chunk was handed out, and the bytes handed out since: the client's pace.
+    pace: Option<(Instant, u64)>,
+    /// The client is slow (see [`SLOW_RATE`]): no read-ahead, and smaller reads.
+    slow: bool,
 }
+
+/// A client that has taken the body at less than this many bytes a second (judged after
+/// [`RATE_WINDOW`]) is slow. A fast client gets the next read started as soon as a chunk is
+/// handed out, so the read overlaps the socket write, and reads of the full chunk size.
+///
+/// A slow client gets each chunk read only when it asks, and in reads of at most
+/// [`SLOW_READ`] bytes: a page-cache read takes tens of microseconds, nothing next to its
+/// pace, and the memory waiting on it stays small. Without this, the server's write queue
+/// (which refills up to 64 KiB whenever it drops below) plus a chunk read ahead would hold
+/// nearly 200 KiB for every stalled download.
+const SLOW_RATE: u64 = 8 * 1024 * 1024;
+
+/// How long a body is sent before its client's pace is judged.
+const RATE_WINDOW: Duration = Duration::from_millis(50);
+
+/// The largest read for a slow client (see [`SLOW_RATE`]).
+const SLOW_READ: u64 = 16 * 1024;
 
 impl FileBody {
     pub(crate) fn new(
@@ -127,6 +154,8 @@ impl FileBody {
             plan,
             queue: preloaded.into_iter().map(Slot::Ready).collect(),
             left: length,
+            pace: None,
+            slow: false,
         }
     }
 
@@ -171,12 +200,26 @@ impl FileBody {
             };
             self.queue.pop_front();
             self.left = self.left.saturating_sub(bytes.len() as u64);
-            // Start the next read now, so it runs while this chunk is written.
-            if let Err(error) = self.read_ahead() {
-                return Poll::Ready(Some(Err(self.fail(error))));
+            // A client keeping pace gets the next read started now, so it runs while this
+            // chunk is written; a slow one gets it when it asks.
+            self.slow = self.judge_pace(bytes.len() as u64);
+            if !self.slow {
+                if let Err(error) = self.read_ahead() {
+                    return Poll::Ready(Some(Err(self.fail(error))));
+                }
             }
             return Poll::Ready(Some(Ok(Frame::data(bytes))));
         }
+    }
+
+    /// Counts `sent` more bytes handed out; `true` once the client proves slow.
+    fn judge_pace(&mut self, sent: u64) -> bool {
+        let now = Instant::now();
+        let (since, total) = self.pace.get_or_insert((now, 0));
+        *total += sent;
+        let elapsed = now.duration_since(*since);
+        elapsed >= RATE_WINDOW
+            && u128::from(*total) * 1_000_000 < u128::from(SLOW_RATE) * elapsed.as_micros()
     }
 
     /// Queues the ready pieces up to the next read and starts that read, unless one is in
@@ -189,7 +232,8 @@ impl FileBody {
         {
             return Ok(());
         }
-        while let Some(step) = self.plan.next_step() {
+        let limit = if self.slow { SLOW_READ } else { u64::MAX };
+        while let Some(step) = self.plan.next_step_within(limit) {
             match step {
                 Step::Bytes(bytes) => self.queue.push_back(Slot::Ready(bytes)),
                 Step::Read(range) => {

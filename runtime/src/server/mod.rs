@@ -53,7 +53,8 @@ type Signal = Pin<Box<dyn Future<Output = ()> + Send>>;
 /// A server with its options: the listener, graceful shutdown and its time limit.
 ///
 /// Every accepted socket gets `TCP_NODELAY` (small streamed responses would otherwise wait
-/// on delayed ACKs). Each connection runs on its own task; a failing or panicking app
+/// on delayed ACKs). An HTTP/1.1 request head (request line and headers) may take up to
+/// 64 KiB; a larger one is answered `431 Request Header Fields Too Large`. Each connection runs on its own task; a failing or panicking app
 /// costs its own request and nothing else.
 ///
 /// ```
@@ -147,8 +148,9 @@ impl Server {
         let mut builder = auto::Builder::new(TokioExecutor::new());
         // hyper keeps polling a body while its write queue holds less than `max_buf_size`
         // (400 KiB by default): with 64 KiB file chunks that is seven chunks per slow client.
-        // 64 KiB keeps one queued chunk (plus the one being read) per connection, and still
-        // admits request heads of 64 KiB.
+        // 64 KiB keeps one queued chunk and a part of another per connection, and admits
+        // request heads of 64 KiB (a larger head gets a 431). Slow clients get smaller
+        // chunks (see `file::read`), so their queues stay smaller still.
         builder
             .http1()
             .timer(TokioTimer::new())
@@ -244,7 +246,11 @@ impl Connection {
             scope = scope
                 .with_shutdown(shutdown.clone())
                 .with_write_timeout(write_timeout.clone());
-            async move { Ok::<_, Infallible>(bridge::respond(&*app, scope, RequestBody::Incoming(body)).await) }
+            async move {
+                Ok::<_, Infallible>(
+                    bridge::respond(&*app, scope, RequestBody::Incoming(body)).await,
+                )
+            }
         });
         let connection = builder.serve_connection(io, service);
         if let Err(error) = watcher.watch(connection).await {
