@@ -16,10 +16,10 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use axum::{Extension, Router};
 use axum::extract::Path as UrlPath;
 use axum::response::IntoResponse;
 use axum::routing::get;
+use axum::{Extension, Router};
 use futures_util::stream;
 use respond::{
     AppService, Cookie, EventSourceResponse, FileResponse, HtmlResponse, JsonResponse, Message,
@@ -35,17 +35,32 @@ const ROUTES: &[(&str, &str)] = &[
     ("/json", "JsonResponse"),
     ("/bytes", "Response with a media type (a 1x1 PNG)"),
     ("/redirect", "RedirectResponse to /html"),
-    ("/cookies/set", "set a cookie (and a Cookie as a response part)"),
+    (
+        "/cookies/set",
+        "set a cookie (and a Cookie as a response part)",
+    ),
     ("/cookies/delete", "delete it"),
     ("/stream", "StreamingResponse, one number every 200 ms"),
-    ("/static/clip.mp4", "FileResponse with ranges (seek in the video)"),
+    (
+        "/static/clip.mp4",
+        "FileResponse with ranges (seek in the video)",
+    ),
     ("/static/hello.txt", "FileResponse, inline"),
-    ("/download", "FileResponse as an attachment with a non-ASCII name"),
+    (
+        "/download",
+        "FileResponse as an attachment with a non-ASCII name",
+    ),
     ("/sse", "a page fed by /events"),
     ("/events", "EventSourceResponse, a tick a second"),
     ("/dsl/created", "a #[response] struct"),
-    ("/dsl/hello", "a #[response] async fn, mounted with route_service"),
-    ("/messages", "a Starlette-style app, mounted with route_service"),
+    (
+        "/dsl/hello",
+        "a #[response] async fn, mounted with route_service",
+    ),
+    (
+        "/messages",
+        "a Starlette-style app, mounted with route_service",
+    ),
 ];
 
 async fn index() -> HtmlResponse {
@@ -158,7 +173,10 @@ new EventSource("/events").addEventListener("tick", (event) => {
 fn router(shutdown: Shutdown) -> Router {
     Router::new()
         .route("/", get(index))
-        .route("/plain", get(|| async { PlainTextResponse::new("Hello, world!") }))
+        .route(
+            "/plain",
+            get(|| async { PlainTextResponse::new("Hello, world!") }),
+        )
         .route(
             "/html",
             get(|| async { HtmlResponse::new("<h1>Hello from respond in axum</h1>") }),
@@ -179,13 +197,19 @@ fn router(shutdown: Shutdown) -> Router {
                     .with_media_type("image/png")
             }),
         )
-        .route("/redirect", get(|| async { RedirectResponse::new("/html") }))
+        .route(
+            "/redirect",
+            get(|| async { RedirectResponse::new("/html") }),
+        )
         .route(
             "/cookies/set",
             get(|| async {
                 let theme = Cookie::new("theme", "dark").with_samesite(SameSite::Lax);
                 let session = Cookie::new("session", "s3cr3t").with_httponly(true);
-                (theme, PlainTextResponse::new("cookies set").with_cookie(session))
+                (
+                    theme,
+                    PlainTextResponse::new("cookies set").with_cookie(session),
+                )
             }),
         )
         .route(

@@ -91,8 +91,8 @@ use std::convert::Infallible;
 
 use axum_core::extract::FromRequestParts;
 use axum_core::response::{IntoResponse, IntoResponseParts, ResponseParts};
-use http::request::Parts;
 use http::Method;
+use http::request::Parts;
 
 use crate::body::Body;
 use crate::cookie::Cookie;
@@ -179,9 +179,7 @@ impl IntoResponseParts for Cookie {
 
     fn into_response_parts(self, mut parts: ResponseParts) -> Result<ResponseParts, Error> {
         let value = self.header_value().map_err(Error::from)?;
-        parts
-            .headers_mut()
-            .append(http::header::SET_COOKIE, value);
+        parts.headers_mut().append(http::header::SET_COOKIE, value);
         Ok(parts)
     }
 }

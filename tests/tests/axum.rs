@@ -82,8 +82,7 @@ fn router(dir: &TempDir) -> Router {
         .route(
             "/stream",
             get(|| async {
-                StreamingResponse::new(stream::iter(["a", "b", "c"]))
-                    .with_media_type("text/plain")
+                StreamingResponse::new(stream::iter(["a", "b", "c"])).with_media_type("text/plain")
             }),
         )
         .route(
@@ -162,7 +161,10 @@ async fn every_response_kind_is_an_axum_response() {
     let addr = serve(router(&dir)).await;
 
     let html = raw_request(addr, "GET", "/html", &[]).await;
-    assert_eq!(html.header("content-type"), Some("text/html; charset=utf-8"));
+    assert_eq!(
+        html.header("content-type"),
+        Some("text/html; charset=utf-8")
+    );
     assert_eq!(html.header("content-length"), Some("11"));
     assert_eq!(html.text(), "<h1>hi</h1>");
 
@@ -201,7 +203,10 @@ async fn every_response_kind_is_an_axum_response() {
         events.header("content-type"),
         Some("text/event-stream; charset=utf-8")
     );
-    assert_eq!(events.text(), "id: 1\r\ndata: one\r\n\r\nid: 2\r\ndata: two\r\n\r\n");
+    assert_eq!(
+        events.text(),
+        "id: 1\r\ndata: one\r\n\r\nid: 2\r\ndata: two\r\n\r\n"
+    );
 
     let cookie = raw_request(addr, "GET", "/cookie", &[]).await;
     assert_eq!(
@@ -349,7 +354,11 @@ async fn compression_on_a_router_leaves_event_streams_unbuffered() {
     tokio::time::timeout(Duration::from_secs(10), async {
         while !String::from_utf8_lossy(&seen).contains("data: first") {
             let read = stream.read(&mut buffer).await.unwrap();
-            assert!(read > 0, "closed early: {:?}", String::from_utf8_lossy(&seen));
+            assert!(
+                read > 0,
+                "closed early: {:?}",
+                String::from_utf8_lossy(&seen)
+            );
             seen.extend_from_slice(&buffer[..read]);
         }
     })

@@ -153,7 +153,9 @@ async fn plain_hyper_serves_an_app_service() {
 
     let mut stream = TcpStream::connect(addr).await.unwrap();
     stream
-        .write_all(b"PUT /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello")
+        .write_all(
+            b"PUT /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello",
+        )
         .await
         .unwrap();
     let mut bytes = Vec::new();
@@ -188,7 +190,9 @@ async fn apps_that_send_messages_stream_through_the_service() {
 #[tokio::test]
 async fn app_failures_become_a_500_and_never_reach_the_client() {
     let failing = |_scope: Scope, _receive: Receiver, _send: Sender| async move {
-        Err::<(), _>(respond::Error::other("secret database password in the message"))
+        Err::<(), _>(respond::Error::other(
+            "secret database password in the message",
+        ))
     };
     let service = AppService::new(failing);
     let response = service

@@ -20,6 +20,9 @@ use crate::error::{Error, Result};
 use crate::response::Prepared;
 use crate::server::bridge::Shared;
 
+/// Sending a prepared response as messages, boxed (see `Sender::deliver`).
+type MessagesSent<'a> = Pin<Box<dyn Future<Output = Result<()>> + Send + 'a>>;
+
 /// Where an app sends its response [`Message`]s.
 ///
 /// It checks the protocol: one start message, then body messages until `more_body` is
@@ -134,7 +137,7 @@ impl Sender {
         &'a mut self,
         prepared: Prepared,
         receive: &'a mut Receiver,
-    ) -> Either<Ready<Result<()>>, Pin<Box<dyn Future<Output = Result<()>> + Send + 'a>>> {
+    ) -> Either<Ready<Result<()>>, MessagesSent<'a>> {
         if let (SenderKind::Bridge(shared), Phase::Idle) = (&self.kind, self.phase) {
             self.phase = Phase::Done;
             return Either::Left(std::future::ready(shared.hand_over(prepared)));
@@ -218,8 +221,7 @@ impl Receiver {
                     return shared.closed().await;
                 }
                 loop {
-                    match std::future::poll_fn(|cx| body.poll_frame(cx)).await
-                    {
+                    match std::future::poll_fn(|cx| body.poll_frame(cx)).await {
                         Some(Ok(frame)) => {
                             if let Ok(chunk) = frame.into_data() {
                                 let more_body = !body.is_end_stream();

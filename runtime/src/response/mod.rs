@@ -82,7 +82,8 @@ enum Start {
 /// What `Start::finish` waits on: nothing for a ready response, the boxed file trip for a
 /// file. Boxing the rare, slow case keeps the futures of `send` and `into_http` small, so
 /// a plain response moves few bytes on its way out.
-type Finish<'a> = Either<Ready<Result<Prepared>>, Pin<Box<dyn Future<Output = Result<Prepared>> + Send + 'a>>>;
+type Finish<'a> =
+    Either<Ready<Result<Prepared>>, Pin<Box<dyn Future<Output = Result<Prepared>> + Send + 'a>>>;
 
 impl Start {
     fn finish(self, scope: &Scope) -> Finish<'_> {
@@ -94,13 +95,13 @@ impl Start {
                 headers,
                 background,
                 send_timeout,
-            } => Either::Right(Box::pin(async move {
-                let (status, headers, body) = file.prepare(status, headers, scope).await?;
-                Ok(
-                    Prepared::new(status, headers, body, background)
-                        .with_send_timeout(send_timeout),
-                )
-            })),
+            } => {
+                Either::Right(Box::pin(async move {
+                    let (status, headers, body) = file.prepare(status, headers, scope).await?;
+                    Ok(Prepared::new(status, headers, body, background)
+                        .with_send_timeout(send_timeout))
+                }))
+            }
         }
     }
 }
