@@ -5,9 +5,10 @@
 //! a video that plays and seeks with `206` range requests, and live server-sent events.
 //! Screenshots go to `target/e2e-artifacts/` (or `$E2E_ARTIFACTS`).
 //!
-//! Needs Node.js 20 or later (`$NODE`, or `node` on the PATH), `npm ci --prefix examples/e2e`,
-//! and Chromium (`$CHROMIUM`, or `/usr/bin/chromium`); `.ci/run` installs them. A missing one
-//! fails the test with what to do: it never passes by skipping.
+//! Needs Node.js 20 or later (`$NODE`, or `node` on the PATH), playwright-core (installed
+//! with `npm ci --prefix examples/e2e` when missing) and Chromium (`$CHROMIUM`, or
+//! `/usr/bin/chromium`); `.ci/run` installs them. A missing one fails the test with what to
+//! do: it never passes by skipping.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -181,6 +182,28 @@ fn prerequisites(node: &Path, e2e: &Path, chromium: &Path) {
         ),
     }
     let playwright = e2e.join("node_modules/playwright-core/package.json");
+    if !playwright.is_file() {
+        // The lock file pins the version: install it, so `cargo test --workspace` works on a
+        // fresh checkout (`.ci/run` does the same up front).
+        eprintln!(
+            "installing playwright-core: npm ci --prefix {}",
+            e2e.display()
+        );
+        let npm = std::env::var_os("NPM").unwrap_or_else(|| "npm".into());
+        let installed = Command::new(&npm)
+            .args([
+                "ci",
+                "--no-audit",
+                "--no-fund",
+                "--loglevel=error",
+                "--prefix",
+            ])
+            .arg(e2e)
+            .status();
+        if let Err(error) = installed {
+            eprintln!("npm could not run: {error}");
+        }
+    }
     assert!(
         playwright.is_file(),
         "playwright-core is not installed ({} is missing): run `npm ci --prefix examples/e2e` ({install})",
