@@ -6,12 +6,9 @@
 //! the connection. Elsewhere (tests, custom servers) they are plain channels of
 //! [`Message`]s and [`RequestEvent`]s.
 
-use std::future::{Future, Ready};
-use std::pin::Pin;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use futures_util::future::Either;
 use tokio::sync::mpsc;
 
 use super::request_body::RequestBody;
@@ -19,9 +16,6 @@ use super::{Message, RequestEvent};
 use crate::error::{Error, Result};
 use crate::response::Prepared;
 use crate::server::bridge::Shared;
-
-/// Sending a prepared response as messages, boxed (see `Sender::deliver`).
-type MessagesSent<'a> = Pin<Box<dyn Future<Output = Result<()>> + Send + 'a>>;
 
 /// Where an app sends its response [`Message`]s.
 ///
@@ -130,19 +124,16 @@ impl Sender {
 
     /// Delivers a prepared response: handed to hyper as a whole when this sender is bridged
     /// to the server and nothing was sent yet, sent as messages otherwise.
-    ///
-    /// The hand-over completes at once; the messages, which wait on the channel, are a boxed
-    /// future, so the hand-over path (the server's) stays small.
-    pub(crate) fn deliver<'a>(
-        &'a mut self,
+    pub(crate) async fn deliver(
+        &mut self,
         prepared: Prepared,
-        receive: &'a mut Receiver,
-    ) -> Either<Ready<Result<()>>, MessagesSent<'a>> {
+        receive: &mut Receiver,
+    ) -> Result<()> {
         if let (SenderKind::Bridge(shared), Phase::Idle) = (&self.kind, self.phase) {
             self.phase = Phase::Done;
-            return Either::Left(std::future::ready(shared.hand_over(prepared)));
+            return shared.hand_over(prepared);
         }
-        Either::Right(Box::pin(prepared.send_messages(receive, self)))
+        prepared.send_messages(receive, self).await
     }
 }
 

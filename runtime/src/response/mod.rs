@@ -5,11 +5,9 @@ mod kind;
 mod prepared;
 
 use std::fmt;
-use std::future::{Future, Ready};
-use std::pin::Pin;
+use std::future::Future;
 
 use bytes::Bytes;
-use futures_util::future::Either;
 use http::header::{CONTENT_LENGTH, CONTENT_TYPE, SET_COOKIE};
 use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 
@@ -79,16 +77,10 @@ enum Start {
     },
 }
 
-/// What `Start::finish` waits on: nothing for a ready response, the boxed file trip for a
-/// file. Boxing the rare, slow case keeps the futures of `send` and `into_http` small, so
-/// a plain response moves few bytes on its way out.
-type Finish<'a> =
-    Either<Ready<Result<Prepared>>, Pin<Box<dyn Future<Output = Result<Prepared>> + Send + 'a>>>;
-
 impl Start {
-    fn finish(self, scope: &Scope) -> Finish<'_> {
+    async fn finish(self, scope: &Scope) -> Result<Prepared> {
         match self {
-            Start::Ready(prepared) => Either::Left(std::future::ready(prepared)),
+            Start::Ready(prepared) => prepared,
             Start::File {
                 file,
                 status,
@@ -96,11 +88,11 @@ impl Start {
                 background,
                 send_timeout,
             } => {
-                Either::Right(Box::pin(async move {
-                    let (status, headers, body) = file.prepare(status, headers, scope).await?;
-                    Ok(Prepared::new(status, headers, body, background)
-                        .with_send_timeout(send_timeout))
-                }))
+                let (status, headers, body) = file.prepare(status, headers, scope).await?;
+                Ok(
+                    Prepared::new(status, headers, body, background)
+                        .with_send_timeout(send_timeout),
+                )
             }
         }
     }
@@ -354,9 +346,9 @@ impl Response {
         receive: &'a mut Receiver,
         send: &'a mut Sender,
     ) -> impl Future<Output = Result<()>> + Send + 'a {
-        let finish = self.start(scope).finish(scope);
+        let start = self.start(scope);
         async move {
-            let prepared = finish.await?;
+            let prepared = start.finish(scope).await?;
             send.deliver(prepared, receive).await
         }
     }
@@ -381,8 +373,8 @@ impl Response {
         self,
         scope: &'a Scope,
     ) -> impl Future<Output = Result<http::Response<crate::Body>>> + Send + 'a {
-        let finish = self.start(scope).finish(scope);
-        async move { Ok(finish.await?.into_http()) }
+        let start = self.start(scope);
+        async move { Ok(start.finish(scope).await?.into_http()) }
     }
 
     /// [`into_http`](Self::into_http) without awaiting: a file is opened and checked on the
