@@ -7,6 +7,8 @@
 //! [`read`] reads the file off the async threads. This module decides, for one request,
 //! which of them apply.
 
+#[cfg(target_os = "linux")]
+mod cached;
 pub(crate) mod conditional;
 mod disposition;
 mod multipart;
@@ -44,12 +46,20 @@ const DEFAULT_CHUNK_SIZE: usize = 64 * 1024;
 
 /// A file from disk.
 ///
-/// The file is opened when the response is sent, on tokio's blocking pool (never on the
-/// async threads), and read in chunks of [`with_chunk_size`](Self::with_chunk_size) bytes
-/// (64 KiB by default) with the next read in flight while the current chunk is written: at
-/// most two chunks are in memory per response, however large the file and however slow the
-/// client. A small response (one chunk) is opened, checked and read in a single trip to the
-/// blocking pool.
+/// The file is opened when the response is sent and read in chunks of
+/// [`with_chunk_size`](Self::with_chunk_size) bytes (64 KiB by default). Nothing that may
+/// wait on the disk runs on the async threads:
+/// - on Linux, a file the kernel already holds in memory is opened, checked and its first
+///   chunk read right away, with calls that refuse to wait (`openat2` with
+///   `RESOLVE_CACHED`, `preadv2` with `RWF_NOWAIT`): a hot file costs no thread hop, so small
+///   files and ranges are served at nginx's pace;
+/// - otherwise, and for whatever those calls decline, the work goes to tokio's blocking pool;
+///   a small response (one chunk) is opened, checked and read in a single trip.
+///
+/// A client that keeps pace gets the next chunk read while the current one is written (at
+/// most two chunks in memory per response); a slow client gets smaller reads made when it
+/// asks, so a stalled download holds little memory. (On a network filesystem, opening and
+/// stat'ing may still ask the server; serve such files from a local copy if that matters.)
 ///
 /// Headers:
 /// - `Content-Type` guessed from the filename (see [`with_filename`](Self::with_filename))
@@ -447,6 +457,13 @@ impl FileSource {
             return Ok(known(path, chunk_size, metadata, status, headers, &request));
         }
 
+        #[cfg(target_os = "linux")]
+        if let Some((file, stat)) = cached::open(&path) {
+            return Ok(from_cache(
+                path, chunk_size, file, &stat, status, headers, &request,
+            ));
+        }
+
         let handle = tokio::runtime::Handle::try_current()
             .map_err(|_| Error::other("sending a file needs a tokio runtime"))?;
         let trip_path = Arc::clone(&path);
@@ -521,6 +538,41 @@ fn known(
         ))
     };
     (decision.status, decision.headers, body)
+}
+
+/// The response for a file the cached fast path opened: the head from its metadata, and as
+/// much of the body as the page cache holds read at once; the rest is read by the body on
+/// the blocking pool, as for any file.
+#[cfg(target_os = "linux")]
+fn from_cache(
+    path: Arc<Path>,
+    chunk_size: usize,
+    file: std::fs::File,
+    stat: &Metadata,
+    status: StatusCode,
+    headers: HeaderMap,
+    request: &RequestView,
+) -> (StatusCode, HeaderMap, Body) {
+    let metadata = FileMetadata::from(stat);
+    let decision = decide(status, headers, request, metadata);
+    if decision.pieces.is_empty() {
+        return (decision.status, decision.headers, Body::empty());
+    }
+    let mut plan = Plan::new(decision.pieces, chunk_size);
+    let preloaded = read::preload_cached(&file, &mut plan, chunk_size);
+    let expected = Expected {
+        size: metadata.size,
+        modified: metadata.modified,
+    };
+    let body = FileBody::new(
+        path,
+        Some(Arc::new(file)),
+        expected,
+        plan,
+        preloaded,
+        decision.length,
+    );
+    (decision.status, decision.headers, Body::file(body))
 }
 
 /// The blocking part of sending a file, in one trip: open, stat, decide, and read a small
@@ -678,5 +730,44 @@ fn finish(
             Vec::new()
         },
         length,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use http_body_util::BodyExt;
+
+    use super::*;
+
+    /// The blocking trip on its own: hot files take the cached fast path on Linux, so this
+    /// keeps the path every cold file takes under test.
+    #[tokio::test]
+    async fn the_blocking_trip_opens_decides_and_preloads() {
+        let path = std::env::temp_dir().join(format!("respond-trip-{}", std::process::id()));
+        std::fs::write(&path, b"0123456789").unwrap();
+        let scope = Scope::new(Method::GET, "/").with_header("range", "bytes=3-5");
+        let request = RequestView::new(&scope);
+        let path: Arc<Path> = Arc::from(path.as_path());
+        let (status, headers, body) = open_and_decide(
+            Arc::clone(&path),
+            64 * 1024,
+            StatusCode::OK,
+            HeaderMap::new(),
+            &request,
+        )
+        .unwrap();
+        assert_eq!(status, StatusCode::PARTIAL_CONTENT);
+        assert_eq!(headers[CONTENT_RANGE], "bytes 3-5/10");
+        assert_eq!(body.collect().await.unwrap().to_bytes(), "345");
+
+        let missing = open_and_decide(
+            Arc::from(Path::new("/no/such/file")),
+            64 * 1024,
+            StatusCode::OK,
+            HeaderMap::new(),
+            &request,
+        );
+        assert!(missing.is_err());
+        std::fs::remove_file(&*path).unwrap();
     }
 }

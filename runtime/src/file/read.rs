@@ -295,6 +295,37 @@ pub(crate) fn preload(
     Ok(ready)
 }
 
+/// [`preload`] on the async thread, for a file opened by the cached fast path: reads only
+/// what the page cache holds, and leaves the first read that would wait (and all after it)
+/// in `plan` for the blocking pool.
+#[cfg(target_os = "linux")]
+pub(crate) fn preload_cached(file: &File, plan: &mut Plan, budget: usize) -> Vec<Bytes> {
+    let mut ready = Vec::new();
+    let mut read = 0u64;
+    while let Some(step) = plan.next_step() {
+        match step {
+            Step::Bytes(bytes) => ready.push(bytes),
+            Step::Read(range) => {
+                if read > 0 && read + (range.end - range.start) > budget as u64 {
+                    plan.put_back(range);
+                    break;
+                }
+                match super::cached::read_range(file, range.clone()) {
+                    Some(bytes) => {
+                        read += range.end - range.start;
+                        ready.push(bytes);
+                    }
+                    None => {
+                        plan.put_back(range);
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    ready
+}
+
 /// Opens a regular file, with the path in every error. The path is checked before it is
 /// opened, so a FIFO never blocks the open.
 pub(crate) fn open(path: &Path) -> io::Result<(File, std::fs::Metadata)> {
