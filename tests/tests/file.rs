@@ -884,7 +884,12 @@ async fn disconnect_mid_file_stops_reading_and_runs_background() {
     });
     let mut stream = TestClient::new(app).get("/").stream().await;
     stream.next_chunk().await.unwrap().unwrap();
-    stream.disconnect().await.unwrap();
+    // The app sees the client leave either through the receiver (Ok) or through a send
+    // that fails (ClientDisconnected), depending on what it was doing at that moment.
+    match stream.disconnect().await {
+        Ok(()) | Err(Error::ClientDisconnected) => {}
+        Err(other) => panic!("unexpected outcome: {other}"),
+    }
     assert_eq!(ran.load(Ordering::SeqCst), 1);
 }
 

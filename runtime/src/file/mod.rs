@@ -49,17 +49,17 @@ const DEFAULT_CHUNK_SIZE: usize = 64 * 1024;
 /// The file is opened when the response is sent and read in chunks of
 /// [`with_chunk_size`](Self::with_chunk_size) bytes (64 KiB by default). Nothing that may
 /// wait on the disk runs on the async threads:
-/// - on Linux, a file the kernel already holds in memory is opened, checked and its first
-///   chunk read right away, with calls that refuse to wait (`openat2` with
-///   `RESOLVE_CACHED`, `preadv2` with `RWF_NOWAIT`): a hot file costs no thread hop, so small
-///   files and ranges are served at nginx's pace;
-/// - otherwise, and for whatever those calls decline, the work goes to tokio's blocking pool;
-///   a small response (one chunk) is opened, checked and read in a single trip.
+/// - on Linux, a file the kernel already holds in memory is opened and checked right away,
+///   and each chunk the page cache holds is read when the client asks for it, with calls
+///   that refuse to wait (`openat2` with `RESOLVE_CACHED`, `preadv2` with `RWF_NOWAIT`): a
+///   hot file costs no thread hop, and a stalled client holds no chunk read ahead;
+/// - otherwise, and for whatever those calls decline, the work goes to tokio's blocking pool
+///   (a small response is opened, checked and read in a single trip), and a client that keeps
+///   pace gets the next read started while the current chunk is written.
 ///
-/// A client that keeps pace gets the next chunk read while the current one is written (at
-/// most two chunks in memory per response); a slow client gets smaller reads made when it
-/// asks, so a stalled download holds little memory. (On a network filesystem, opening and
-/// stat'ing may still ask the server; serve such files from a local copy if that matters.)
+/// A client slower than 1 MiB/s gets reads of at most 16 KiB, so a stalled download holds
+/// little memory. (On a network filesystem, opening and stat'ing may still ask the server;
+/// serve such files from a local copy if that matters.)
 ///
 /// Headers:
 /// - `Content-Type` guessed from the filename (see [`with_filename`](Self::with_filename))
@@ -315,9 +315,8 @@ impl FileResponse {
     }
 
     /// Sets how many bytes each read takes (64 KiB by default; at least 1). Larger chunks
-    /// mean fewer trips to the blocking pool. A client that keeps pace gets the next chunk
-    /// read while the last is written; one that takes less than 8 MiB a second gets reads
-    /// of at most 16 KiB, made when it asks, so a stalled download holds little memory.
+    /// mean fewer reads. A client that takes less than 1 MiB a second gets reads of at most
+    /// 16 KiB, made when it asks, so a stalled download holds little memory.
     ///
     /// ```
     /// let response = respond::FileResponse::new("video.mp4").with_chunk_size(256 * 1024);
@@ -479,8 +478,9 @@ impl FileSource {
         }
     }
 
-    /// [`prepare`](Self::prepare) on the calling thread: the open and stat block it, as a
-    /// `std::fs` call would. For callers that cannot await (axum's `IntoResponse`).
+    /// [`prepare`](Self::prepare) on the calling thread, for callers that cannot await
+    /// (axum's `IntoResponse`): a hot file takes the non-blocking fast path; otherwise the
+    /// open and stat block the thread, as a `std::fs` call would.
     #[cfg(feature = "axum")]
     pub(crate) fn prepare_blocking(
         self,
@@ -494,6 +494,18 @@ impl FileSource {
                 self.path,
                 self.chunk_size,
                 metadata,
+                status,
+                headers,
+                &request,
+            ));
+        }
+        #[cfg(target_os = "linux")]
+        if let Some((file, stat)) = cached::open(&self.path) {
+            return Ok(from_cache(
+                self.path,
+                self.chunk_size,
+                file,
+                &stat,
                 status,
                 headers,
                 &request,
@@ -559,7 +571,7 @@ fn from_cache(
         return (decision.status, decision.headers, Body::empty());
     }
     let mut plan = Plan::new(decision.pieces, chunk_size);
-    let preloaded = read::preload_cached(&file, &mut plan, chunk_size);
+    let preloaded = read::preload_cached(&file, &mut plan);
     let expected = Expected {
         size: metadata.size,
         modified: metadata.modified,

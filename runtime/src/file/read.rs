@@ -115,28 +115,56 @@ pub(crate) struct FileBody {
     queue: VecDeque<Slot>,
     /// Bytes not yielded yet.
     left: u64,
-    /// When the first chunk was handed out, and the bytes handed out since: the client's pace.
-    pace: Option<(Instant, u64)>,
-    /// The client is slow (see [`SLOW_RATE`]): no read-ahead, and smaller reads.
-    slow: bool,
+    /// How fast the client takes the body.
+    pace: Pace,
+    /// Reads go to the blocking pool (the file is not in the page cache, or the fast path
+    /// is unavailable), so starting the next one early overlaps it with the socket write.
+    /// Reads from the page cache take microseconds on the async thread: they are made when
+    /// the client asks, and a stalled client holds no chunk read ahead.
+    reads_wait: bool,
 }
 
-/// A client that has taken the body at less than this many bytes a second (judged after
-/// [`RATE_WINDOW`]) is slow. A fast client gets the next read started as soon as a chunk is
+/// A client that took the body at less than this many bytes a second over the last
+/// [`RATE_WINDOW`] is slow. A fast client gets the next read started as soon as a chunk is
 /// handed out, so the read overlaps the socket write, and reads of the full chunk size.
 ///
 /// A slow client gets each chunk read only when it asks, and in reads of at most
-/// [`SLOW_READ`] bytes: a page-cache read takes tens of microseconds, nothing next to its
+/// [`SLOW_READ`] bytes: a read takes microseconds from the page cache, nothing next to its
 /// pace, and the memory waiting on it stays small. Without this, the server's write queue
 /// (which refills up to 64 KiB whenever it drops below) plus a chunk read ahead would hold
 /// nearly 200 KiB for every stalled download.
-const SLOW_RATE: u64 = 8 * 1024 * 1024;
+const SLOW_RATE: u64 = 1024 * 1024;
 
-/// How long a body is sent before its client's pace is judged.
-const RATE_WINDOW: Duration = Duration::from_millis(50);
+/// How long each judgement of a client's pace looks back; a client that speeds up or stalls
+/// is judged anew after this long.
+const RATE_WINDOW: Duration = Duration::from_millis(100);
 
 /// The largest read for a slow client (see [`SLOW_RATE`]).
 const SLOW_READ: u64 = 16 * 1024;
+
+/// A client's pace, judged over windows of [`RATE_WINDOW`]: the bytes handed out in one
+/// window decide until the next.
+#[derive(Debug, Default)]
+struct Pace {
+    /// When the current window began, and the bytes handed out in it.
+    window: Option<(Instant, u64)>,
+    slow: bool,
+}
+
+impl Pace {
+    /// Counts `sent` bytes handed out at `now`; whether the client is slow.
+    fn record(&mut self, sent: u64, now: Instant) -> bool {
+        let (start, total) = self.window.get_or_insert((now, 0));
+        *total += sent;
+        let elapsed = now.duration_since(*start);
+        if elapsed >= RATE_WINDOW {
+            self.slow =
+                u128::from(*total) * 1_000_000 < u128::from(SLOW_RATE) * elapsed.as_micros();
+            self.window = Some((now, 0));
+        }
+        self.slow
+    }
+}
 
 impl FileBody {
     pub(crate) fn new(
@@ -147,6 +175,7 @@ impl FileBody {
         preloaded: Vec<Bytes>,
         length: u64,
     ) -> Self {
+        let reads_wait = !cfg!(target_os = "linux") || file.is_none();
         FileBody {
             path,
             file,
@@ -154,8 +183,8 @@ impl FileBody {
             plan,
             queue: preloaded.into_iter().map(Slot::Ready).collect(),
             left: length,
-            pace: None,
-            slow: false,
+            pace: Pace::default(),
+            reads_wait,
         }
     }
 
@@ -200,26 +229,16 @@ impl FileBody {
             };
             self.queue.pop_front();
             self.left = self.left.saturating_sub(bytes.len() as u64);
-            // A client keeping pace gets the next read started now, so it runs while this
-            // chunk is written; a slow one gets it when it asks.
-            self.slow = self.judge_pace(bytes.len() as u64);
-            if !self.slow {
+            // A client keeping pace gets the next read started now (when reads wait on the
+            // disk), so it runs while this chunk is written; a slow one gets it when it asks.
+            let slow = self.pace.record(bytes.len() as u64, Instant::now());
+            if !slow && self.reads_wait {
                 if let Err(error) = self.read_ahead() {
                     return Poll::Ready(Some(Err(self.fail(error))));
                 }
             }
             return Poll::Ready(Some(Ok(Frame::data(bytes))));
         }
-    }
-
-    /// Counts `sent` more bytes handed out; `true` once the client proves slow.
-    fn judge_pace(&mut self, sent: u64) -> bool {
-        let now = Instant::now();
-        let (since, total) = self.pace.get_or_insert((now, 0));
-        *total += sent;
-        let elapsed = now.duration_since(*since);
-        elapsed >= RATE_WINDOW
-            && u128::from(*total) * 1_000_000 < u128::from(SLOW_RATE) * elapsed.as_micros()
     }
 
     /// Queues the ready pieces up to the next read and starts that read, unless one is in
@@ -232,14 +251,27 @@ impl FileBody {
         {
             return Ok(());
         }
-        let limit = if self.slow { SLOW_READ } else { u64::MAX };
+        let limit = if self.pace.slow { SLOW_READ } else { u64::MAX };
         while let Some(step) = self.plan.next_step_within(limit) {
             match step {
                 Step::Bytes(bytes) => self.queue.push_back(Slot::Ready(bytes)),
                 Step::Read(range) => {
+                    // What the page cache holds is read here at once (Linux): no trip to
+                    // the blocking pool.
+                    #[cfg(target_os = "linux")]
+                    if let Some(file) = &self.file {
+                        if range.end - range.start <= super::cached::INLINE_BUDGET {
+                            if let Some(bytes) = super::cached::read_range(file, range.clone()) {
+                                check_unchanged(file, &self.path, self.expected)?;
+                                self.queue.push_back(Slot::Ready(bytes));
+                                return Ok(());
+                            }
+                        }
+                    }
                     let handle = tokio::runtime::Handle::try_current().map_err(|_| {
                         io::Error::other("reading a file body needs a tokio runtime")
                     })?;
+                    self.reads_wait = true;
                     let path = Arc::clone(&self.path);
                     let file = self.file.clone();
                     let expected = self.expected;
@@ -296,17 +328,18 @@ pub(crate) fn preload(
 }
 
 /// [`preload`] on the async thread, for a file opened by the cached fast path: reads only
-/// what the page cache holds, and leaves the first read that would wait (and all after it)
-/// in `plan` for the blocking pool.
+/// what the page cache holds, at most `INLINE_BUDGET` bytes (in reads no larger), and
+/// leaves the first read that would wait (and all after it) in `plan` for the blocking pool.
 #[cfg(target_os = "linux")]
-pub(crate) fn preload_cached(file: &File, plan: &mut Plan, budget: usize) -> Vec<Bytes> {
+pub(crate) fn preload_cached(file: &File, plan: &mut Plan) -> Vec<Bytes> {
+    let budget = super::cached::INLINE_BUDGET;
     let mut ready = Vec::new();
     let mut read = 0u64;
-    while let Some(step) = plan.next_step() {
+    while let Some(step) = plan.next_step_within(budget) {
         match step {
             Step::Bytes(bytes) => ready.push(bytes),
             Step::Read(range) => {
-                if read > 0 && read + (range.end - range.start) > budget as u64 {
+                if read > 0 && read + (range.end - range.start) > budget {
                     plan.put_back(range);
                     break;
                 }
@@ -422,6 +455,29 @@ fn read_at(file: &File, buffer: &mut [u8], offset: u64) -> io::Result<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pace_is_judged_per_window_and_both_ways() {
+        let start = Instant::now();
+        let at = |ms: u64| start + Duration::from_millis(ms);
+        let mut pace = Pace::default();
+        // Fast: 64 KiB every millisecond.
+        for ms in 0..=100 {
+            assert!(!pace.record(64 * 1024, at(ms)), "fast at {ms} ms");
+        }
+        // It stalls: 16 KiB every 250 ms (64 KiB/s) is slow from the next window on.
+        assert!(pace.record(16 * 1024, at(350)));
+        assert!(pace.record(16 * 1024, at(600)));
+        // It speeds up again: fast after one window.
+        let mut slow_seen_after = 0;
+        for ms in 601..=800 {
+            if pace.record(64 * 1024, at(ms)) {
+                slow_seen_after = ms;
+            }
+        }
+        assert!(slow_seen_after < 710, "still slow at {slow_seen_after} ms");
+        assert!(!pace.record(64 * 1024, at(801)));
+    }
 
     #[test]
     fn plan_cuts_reads_to_the_chunk_size() {
