@@ -25,9 +25,15 @@
 //! # let _ = app;
 //! ```
 //!
-//! A `FileResponse` returned directly (without the `Scope`) is sent whole with a `200`: it
-//! ignores `Range` and the conditional headers, and it opens the file on the calling thread,
-//! because `IntoResponse` cannot await. Prefer the extractor for files.
+//! A `FileResponse` returned directly (without the `Scope`) is sent whole with a `200`,
+//! without `Accept-Ranges`: it cannot see `Range` or the conditional headers. A file not in
+//! the page cache is then opened on the calling thread, because `IntoResponse` cannot await.
+//! Prefer the extractor for files.
+//!
+//! Two things only respond's own [`Server`](crate::Server) provides are absent under axum:
+//! [`EventSourceResponse::with_send_timeout`](crate::EventSourceResponse::with_send_timeout)
+//! (set a timeout in your stack, e.g. tower-http's), and the shutdown signal, unless you
+//! hand one in as shown below.
 //!
 //! - A respond [`App`](crate::App) (a Starlette-style app that sends messages, or a
 //!   `#[response] async fn` handler) mounts with `Router::route_service` through
@@ -122,11 +128,15 @@ impl<S: Send + Sync> FromRequestParts<S> for Scope {
     }
 }
 
-/// A response resolved as for a `GET` request, with no request headers.
+/// A response resolved as for a `GET` request, with no request headers. A file sent this
+/// way cannot honour a later `Range`, so it does not advertise `Accept-Ranges`.
 pub(crate) fn into_axum(response: Response) -> axum_core::response::Response {
     let scope = Scope::new(Method::GET, "/");
     match response.into_http_blocking(&scope) {
-        Ok(response) => response.map(axum_core::body::Body::new),
+        Ok(mut response) => {
+            response.headers_mut().remove(http::header::ACCEPT_RANGES);
+            response.map(axum_core::body::Body::new)
+        }
         Err(error) => error.into_response(),
     }
 }

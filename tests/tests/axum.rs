@@ -284,6 +284,11 @@ async fn a_file_returned_without_the_scope_is_sent_whole() {
     assert_eq!(whole.header("content-length"), Some("256"));
     assert_eq!(whole.body.len(), 256);
     assert!(whole.header("etag").is_some());
+    assert_eq!(
+        whole.header("accept-ranges"),
+        None,
+        "no ranges without the request"
+    );
 }
 
 #[tokio::test]
