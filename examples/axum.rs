@@ -9,8 +9,9 @@
 //! Handlers return respond's types as they are (they implement axum's `IntoResponse`). Files
 //! take the request's [`Scope`] as an extractor, so ranges, `HEAD` and `304`s work. A respond
 //! app (here a `#[response]` handler and a Starlette-style app that sends messages) mounts
-//! with `route_service`. tower-http's compression wraps it all and leaves the event stream
-//! alone.
+//! with `route_service`. tower-http's compression wraps the text routes only: its gzip does
+//! not flush per chunk (a stream would arrive all at the end) and would keep a file's strong
+//! `ETag` on a changed body; event streams it skips on its own.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -171,7 +172,8 @@ new EventSource("/events").addEventListener("tick", (event) => {
 </script></body></html>"#;
 
 fn router(shutdown: Shutdown) -> Router {
-    Router::new()
+    // Text made by handlers: compressed when the client accepts it.
+    let text = Router::new()
         .route("/", get(index))
         .route(
             "/plain",
@@ -190,6 +192,19 @@ fn router(shutdown: Shutdown) -> Router {
                 })
             }),
         )
+        .route("/sse", get(|| async { HtmlResponse::new(SSE_PAGE) }))
+        .route(
+            "/dsl/created",
+            get(|| async {
+                Created {
+                    id: 7,
+                    location: "/items/7",
+                }
+            }),
+        )
+        .route_service("/dsl/hello", AppService::new(hello))
+        .layer(CompressionLayer::new());
+    Router::new()
         .route(
             "/bytes",
             get(|| async {
@@ -236,24 +251,11 @@ fn router(shutdown: Shutdown) -> Router {
         )
         .route("/static/{name}", get(static_file))
         .route("/download", get(download))
-        .route("/sse", get(|| async { HtmlResponse::new(SSE_PAGE) }))
         .route("/events", get(events))
-        .route(
-            "/dsl/created",
-            get(|| async {
-                Created {
-                    id: 7,
-                    location: "/items/7",
-                }
-            }),
-        )
-        .route_service("/dsl/hello", AppService::new(hello))
         .route_service("/messages", AppService::new(messages))
+        .merge(text)
         // Every request carries the shutdown signal; respond's `Scope` picks it up.
         .layer(Extension(shutdown))
-        // Compresses the text responses; event streams (text/event-stream) are left alone,
-        // so each event still goes out as it is produced.
-        .layer(CompressionLayer::new())
 }
 
 fn address() -> Result<SocketAddr, String> {

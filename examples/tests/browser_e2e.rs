@@ -142,15 +142,41 @@ fn showcase_binary(manifest: &Path) -> PathBuf {
     let built = std::fs::metadata(&binary)
         .and_then(|meta| meta.modified())
         .unwrap_or_else(|_| panic!("the showcase is not built at {}: {build}", binary.display()));
-    let source = std::fs::metadata(manifest.join("showcase.rs"))
-        .and_then(|meta| meta.modified())
-        .expect("examples/showcase.rs");
-    assert!(
-        built >= source,
-        "{} is older than examples/showcase.rs: {build}",
-        binary.display()
-    );
+    // The showcase and the crates it is built from: a binary older than any of them would
+    // test stale code.
+    let sources = [
+        manifest.join("showcase.rs"),
+        manifest.join("../runtime/src"),
+        manifest.join("../macros/src"),
+    ];
+    for source in &sources {
+        let (newest, file) = newest_file(source);
+        assert!(
+            built >= newest,
+            "{} is older than {}: {build}",
+            binary.display(),
+            file.display()
+        );
+    }
     binary
+}
+
+/// The most recently modified file at or under `path`, with its time.
+fn newest_file(path: &Path) -> (std::time::SystemTime, PathBuf) {
+    let meta = std::fs::metadata(path)
+        .unwrap_or_else(|error| panic!("cannot read {}: {error}", path.display()));
+    if !meta.is_dir() {
+        let modified = meta.modified().expect("file times");
+        return (modified, path.to_path_buf());
+    }
+    let mut newest = (std::time::SystemTime::UNIX_EPOCH, path.to_path_buf());
+    for entry in std::fs::read_dir(path).expect("a readable source directory") {
+        let candidate = newest_file(&entry.expect("a directory entry").path());
+        if candidate.0 > newest.0 {
+            newest = candidate;
+        }
+    }
+    newest
 }
 
 /// Panics with what to install unless Node.js, playwright-core and Chromium are there.
