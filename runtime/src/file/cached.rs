@@ -23,7 +23,7 @@ use std::path::Path;
 use std::sync::OnceLock;
 
 use bytes::Bytes;
-use rustix::fs::{CWD, Mode, OFlags, ResolveFlags, fcntl_getfl, fcntl_setfl, fstat, openat2};
+use rustix::fs::{CWD, Mode, OFlags, ResolveFlags, fcntl_setfl, fstat, openat2};
 use rustix::io::{Errno, ReadWriteFlags, preadv2};
 
 /// The most the fast path reads on the async thread for one response, whatever the chunk
@@ -76,8 +76,9 @@ pub(super) fn open(path: &Path) -> Option<(File, Metadata)> {
     if !metadata.is_file() || metadata.dev() != stat.st_dev || metadata.ino() != stat.st_ino {
         return None;
     }
-    let flags = fcntl_getfl(&file).ok()?;
-    fcntl_setfl(&file, flags - OFlags::NONBLOCK).ok()?;
+    // Status flags of this descriptor are only `O_NONBLOCK` (and access mode and creation
+    // flags, which `F_SETFL` leaves alone): clearing them all clears it in one call.
+    fcntl_setfl(&file, OFlags::empty()).ok()?;
     Some((file, metadata))
 }
 
@@ -135,7 +136,7 @@ mod tests {
             None,
             "past the end: left to the blocking path"
         );
-        let flags = fcntl_getfl(&file).unwrap();
+        let flags = rustix::fs::fcntl_getfl(&file).unwrap();
         assert!(
             !flags.contains(OFlags::NONBLOCK),
             "reads later block as on any file"
