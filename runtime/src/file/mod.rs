@@ -22,6 +22,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::SystemTime;
 
+use bytes::Bytes;
 use http::header::{
     ACCEPT_RANGES, CONTENT_DISPOSITION, CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE, ETAG,
     IF_MATCH, IF_MODIFIED_SINCE, IF_NONE_MATCH, IF_RANGE, IF_UNMODIFIED_SINCE, LAST_MODIFIED,
@@ -444,25 +445,12 @@ impl FileSource {
         status: StatusCode,
         headers: HeaderMap,
         scope: &Scope,
-    ) -> Result<(StatusCode, HeaderMap, Body)> {
+    ) -> Result<Resolved> {
         let request = RequestView::new(scope);
-        let FileSource {
-            path,
-            chunk_size,
-            metadata,
-            ..
-        } = self;
-        if let Some(metadata) = metadata {
-            return Ok(known(path, chunk_size, metadata, status, headers, &request));
-        }
-
-        #[cfg(target_os = "linux")]
-        if let Some((file, stat)) = cached::open(&path) {
-            return Ok(from_cache(
-                path, chunk_size, file, &stat, status, headers, &request,
-            ));
-        }
-
+        let (path, chunk_size, headers) = match self.resolve_now(status, headers, &request) {
+            Ok(resolved) => return Ok(resolved),
+            Err(rest) => rest,
+        };
         let handle = tokio::runtime::Handle::try_current()
             .map_err(|_| Error::other("sending a file needs a tokio runtime"))?;
         let trip_path = Arc::clone(&path);
@@ -487,40 +475,52 @@ impl FileSource {
         status: StatusCode,
         headers: HeaderMap,
         scope: &Scope,
-    ) -> Result<(StatusCode, HeaderMap, Body)> {
+    ) -> Result<Resolved> {
         let request = RequestView::new(scope);
-        if let Some(metadata) = self.metadata {
-            return Ok(known(
-                self.path,
-                self.chunk_size,
-                metadata,
-                status,
-                headers,
-                &request,
-            ));
+        let (path, chunk_size, headers) = match self.resolve_now(status, headers, &request) {
+            Ok(resolved) => return Ok(resolved),
+            Err(rest) => rest,
+        };
+        let outcome = open_and_decide(Arc::clone(&path), chunk_size, status, headers, &request);
+        report(outcome, &path)
+    }
+
+    /// What needs no waiting: metadata the user gave, or (Linux) a file the kernel holds in
+    /// memory. Otherwise the path, chunk size and headers come back for the blocking trip.
+    fn resolve_now(
+        self,
+        status: StatusCode,
+        headers: HeaderMap,
+        request: &RequestView,
+    ) -> std::result::Result<Resolved, (Arc<Path>, usize, HeaderMap)> {
+        let FileSource {
+            path,
+            chunk_size,
+            metadata,
+            ..
+        } = self;
+        if let Some(metadata) = metadata {
+            return Ok(known(path, chunk_size, metadata, status, headers, request));
         }
         #[cfg(target_os = "linux")]
-        if let Some((file, stat)) = cached::open(&self.path) {
-            return Ok(from_cache(
-                self.path,
-                self.chunk_size,
+        if let Some((file, stat)) = cached::open(&path) {
+            let Ok(resolved) = with_open_file(
+                path,
+                chunk_size,
                 file,
                 &stat,
-                status,
-                headers,
-                &request,
-            ));
+                (status, headers),
+                request,
+                |file, _, plan| Ok::<_, std::convert::Infallible>(read::preload_cached(file, plan)),
+            );
+            return Ok(resolved);
         }
-        let outcome = open_and_decide(
-            Arc::clone(&self.path),
-            self.chunk_size,
-            status,
-            headers,
-            &request,
-        );
-        report(outcome, &self.path)
+        Err((path, chunk_size, headers))
     }
 }
+
+/// A file response resolved for one request: status, headers and body.
+type Resolved = (StatusCode, HeaderMap, Body);
 
 /// The response for a file whose metadata the user gave: nothing to open yet.
 fn known(
@@ -530,7 +530,7 @@ fn known(
     status: StatusCode,
     headers: HeaderMap,
     request: &RequestView,
-) -> (StatusCode, HeaderMap, Body) {
+) -> Resolved {
     let decision = decide(status, headers, request, metadata);
     let expected = Expected {
         size: metadata.size,
@@ -552,41 +552,6 @@ fn known(
     (decision.status, decision.headers, body)
 }
 
-/// The response for a file the cached fast path opened: the head from its metadata, and as
-/// much of the body as the page cache holds read at once; the rest is read by the body on
-/// the blocking pool, as for any file.
-#[cfg(target_os = "linux")]
-fn from_cache(
-    path: Arc<Path>,
-    chunk_size: usize,
-    file: std::fs::File,
-    stat: &Metadata,
-    status: StatusCode,
-    headers: HeaderMap,
-    request: &RequestView,
-) -> (StatusCode, HeaderMap, Body) {
-    let metadata = FileMetadata::from(stat);
-    let decision = decide(status, headers, request, metadata);
-    if decision.pieces.is_empty() {
-        return (decision.status, decision.headers, Body::empty());
-    }
-    let mut plan = Plan::new(decision.pieces, chunk_size);
-    let preloaded = read::preload_cached(&file, &mut plan);
-    let expected = Expected {
-        size: metadata.size,
-        modified: metadata.modified,
-    };
-    let body = FileBody::new(
-        path,
-        Some(Arc::new(file)),
-        expected,
-        plan,
-        preloaded,
-        decision.length,
-    );
-    (decision.status, decision.headers, Body::file(body))
-}
-
 /// The blocking part of sending a file, in one trip: open, stat, decide, and read a small
 /// body at once.
 fn open_and_decide(
@@ -595,15 +560,37 @@ fn open_and_decide(
     status: StatusCode,
     headers: HeaderMap,
     request: &RequestView,
-) -> io::Result<(StatusCode, HeaderMap, Body)> {
+) -> io::Result<Resolved> {
     let (file, stat) = read::open(&path)?;
-    let metadata = FileMetadata::from(&stat);
+    with_open_file(
+        path,
+        chunk_size,
+        file,
+        &stat,
+        (status, headers),
+        request,
+        |file, path, plan| read::preload(file, path, plan, chunk_size),
+    )
+}
+
+/// The response for an opened file: the head from its metadata, and the first chunks read at
+/// once by `preload` (which may leave some in the plan); the body reads the rest.
+fn with_open_file<E>(
+    path: Arc<Path>,
+    chunk_size: usize,
+    file: std::fs::File,
+    stat: &Metadata,
+    (status, headers): (StatusCode, HeaderMap),
+    request: &RequestView,
+    preload: impl FnOnce(&std::fs::File, &Path, &mut Plan) -> std::result::Result<Vec<Bytes>, E>,
+) -> std::result::Result<Resolved, E> {
+    let metadata = FileMetadata::from(stat);
     let decision = decide(status, headers, request, metadata);
     if decision.pieces.is_empty() {
         return Ok((decision.status, decision.headers, Body::empty()));
     }
     let mut plan = Plan::new(decision.pieces, chunk_size);
-    let preloaded = read::preload(&file, &path, &mut plan, chunk_size)?;
+    let preloaded = preload(&file, &path, &mut plan)?;
     let expected = Expected {
         size: metadata.size,
         modified: metadata.modified,
@@ -620,10 +607,7 @@ fn open_and_decide(
 }
 
 /// A file that cannot be opened is logged here, once, with its path.
-fn report(
-    outcome: io::Result<(StatusCode, HeaderMap, Body)>,
-    path: &Path,
-) -> Result<(StatusCode, HeaderMap, Body)> {
+fn report(outcome: io::Result<Resolved>, path: &Path) -> Result<Resolved> {
     outcome.map_err(|error| {
         tracing::warn!(path = %path.display(), %error, "cannot send file");
         Error::Io(error)

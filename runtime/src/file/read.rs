@@ -62,12 +62,8 @@ impl Plan {
         }
     }
 
-    fn next_step(&mut self) -> Option<Step> {
-        self.next_step_within(u64::MAX)
-    }
-
     /// The next step, with a read of at most `limit` bytes (and at most the chunk size).
-    fn next_step_within(&mut self, limit: u64) -> Option<Step> {
+    fn next_step(&mut self, limit: u64) -> Option<Step> {
         let read_size = self.chunk_size.min(limit.max(1));
         loop {
             match self.pieces.pop_front()? {
@@ -252,7 +248,7 @@ impl FileBody {
             return Ok(());
         }
         let limit = if self.pace.slow { SLOW_READ } else { u64::MAX };
-        while let Some(step) = self.plan.next_step_within(limit) {
+        while let Some(step) = self.plan.next_step(limit) {
             match step {
                 Step::Bytes(bytes) => self.queue.push_back(Slot::Ready(bytes)),
                 Step::Read(range) => {
@@ -309,22 +305,9 @@ pub(crate) fn preload(
     plan: &mut Plan,
     budget: usize,
 ) -> io::Result<Vec<Bytes>> {
-    let mut ready = Vec::new();
-    let mut read = 0u64;
-    while let Some(step) = plan.next_step() {
-        match step {
-            Step::Bytes(bytes) => ready.push(bytes),
-            Step::Read(range) => {
-                if read > 0 && read + (range.end - range.start) > budget as u64 {
-                    plan.put_back(range);
-                    break;
-                }
-                read += range.end - range.start;
-                ready.push(read_range(file, path, range)?);
-            }
-        }
-    }
-    Ok(ready)
+    preload_with(plan, budget as u64, |range| {
+        read_range(file, path, range).map(Some)
+    })
 }
 
 /// [`preload`] on the async thread, for a file opened by the cached fast path: reads only
@@ -332,20 +315,35 @@ pub(crate) fn preload(
 /// leaves the first read that would wait (and all after it) in `plan` for the blocking pool.
 #[cfg(target_os = "linux")]
 pub(crate) fn preload_cached(file: &File, plan: &mut Plan) -> Vec<Bytes> {
-    let budget = super::cached::INLINE_BUDGET;
+    let Ok(ready) =
+        preload_with::<std::convert::Infallible>(plan, super::cached::INLINE_BUDGET, |range| {
+            Ok(super::cached::read_range(file, range))
+        });
+    ready
+}
+
+/// Takes the first steps of `plan`, in reads of at most `budget` bytes and up to `budget`
+/// bytes in all (at least one read). `read` gives a range's bytes, or `None` to leave that
+/// range and the rest in `plan`.
+fn preload_with<E>(
+    plan: &mut Plan,
+    budget: u64,
+    mut read: impl FnMut(Range<u64>) -> Result<Option<Bytes>, E>,
+) -> Result<Vec<Bytes>, E> {
     let mut ready = Vec::new();
-    let mut read = 0u64;
-    while let Some(step) = plan.next_step_within(budget) {
+    let mut taken = 0u64;
+    while let Some(step) = plan.next_step(budget) {
         match step {
             Step::Bytes(bytes) => ready.push(bytes),
             Step::Read(range) => {
-                if read > 0 && read + (range.end - range.start) > budget {
+                let length = range.end - range.start;
+                if taken > 0 && taken + length > budget {
                     plan.put_back(range);
                     break;
                 }
-                match super::cached::read_range(file, range.clone()) {
+                match read(range.clone())? {
                     Some(bytes) => {
-                        read += range.end - range.start;
+                        taken += length;
                         ready.push(bytes);
                     }
                     None => {
@@ -356,7 +354,7 @@ pub(crate) fn preload_cached(file: &File, plan: &mut Plan) -> Vec<Bytes> {
             }
         }
     }
-    ready
+    Ok(ready)
 }
 
 /// Opens a regular file, with the path in every error. The path is checked before it is
@@ -491,7 +489,7 @@ mod tests {
             10,
         );
         let mut steps = Vec::new();
-        while let Some(step) = plan.next_step() {
+        while let Some(step) = plan.next_step(u64::MAX) {
             steps.push(match step {
                 Step::Bytes(bytes) => format!("b{}", bytes.len()),
                 Step::Read(range) => format!("{}..{}", range.start, range.end),
@@ -499,7 +497,7 @@ mod tests {
         }
         assert_eq!(steps, ["b1", "20..30", "30..40", "40..50", "50..51"]);
         let mut plan = Plan::new(vec![Piece::File(0..30)], 10);
-        let Some(Step::Read(first)) = plan.next_step() else {
+        let Some(Step::Read(first)) = plan.next_step(u64::MAX) else {
             panic!("a read first");
         };
         plan.put_back(first);
