@@ -89,10 +89,13 @@ impl Start {
                 send_timeout,
             } => {
                 let (status, headers, body) = file.prepare(status, headers, scope).await?;
-                Ok(
-                    Prepared::new(status, headers, body, background)
-                        .with_send_timeout(send_timeout),
-                )
+                Ok(Prepared::new(
+                    status,
+                    headers,
+                    body,
+                    background,
+                    send_timeout,
+                ))
             }
         }
     }
@@ -391,7 +394,7 @@ impl Response {
                 send_timeout,
             } => {
                 let (status, headers, body) = file.prepare_blocking(status, headers, scope)?;
-                Prepared::new(status, headers, body, background).with_send_timeout(send_timeout)
+                Prepared::new(status, headers, body, background, send_timeout)
             }
         };
         Ok(prepared.into_http())
@@ -441,9 +444,13 @@ impl Response {
                 };
             }
         };
-        Start::Ready(Ok(
-            Prepared::new(status, headers, body, background).with_send_timeout(send_timeout)
-        ))
+        Start::Ready(Ok(Prepared::new(
+            status,
+            headers,
+            body,
+            background,
+            send_timeout,
+        )))
     }
 
     /// The content, for kinds that keep their own settings in it (files).

@@ -21,25 +21,22 @@ pub(crate) struct Prepared {
 }
 
 impl Prepared {
+    /// `send_timeout` bounds each send of the message outlet (the hyper outlet bounds socket
+    /// writes).
     pub(crate) fn new(
         status: StatusCode,
         headers: HeaderMap,
         mut body: Body,
         background: Option<Background>,
+        send_timeout: Option<Duration>,
     ) -> Self {
         body.set_background(background);
         Prepared {
             status,
             headers,
             body,
-            send_timeout: None,
+            send_timeout,
         }
-    }
-
-    /// Bounds each send of the message outlet (the hyper outlet bounds socket writes).
-    pub(crate) fn with_send_timeout(mut self, timeout: Option<Duration>) -> Self {
-        self.send_timeout = timeout;
-        self
     }
 
     /// The hyper outlet: the head and body as an `http::Response`, nothing copied.
