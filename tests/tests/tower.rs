@@ -23,31 +23,38 @@ use tower::ServiceBuilder;
 use tower_http::compression::CompressionLayer;
 
 /// Serves `service` (any hyper service) on a loopback port, HTTP/1.1 and HTTP/2.
-async fn serve_hyper<S>(service: S) -> SocketAddr
+async fn serve_hyper<S, B>(service: S) -> SocketAddr
 where
     S: hyper::service::Service<
             http::Request<hyper::body::Incoming>,
-            Response = http::Response<respond::Body>,
+            Response = http::Response<B>,
             Error = Infallible,
         > + Clone
         + Send
         + Sync
         + 'static,
     S::Future: Send + 'static,
+    B: http_body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
-    serve_with(move |io| {
-        let service = service.clone();
-        async move {
-            hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
-                .serve_connection(io, service)
-                .await
-                .ok();
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        loop {
+            let (stream, _) = listener.accept().await.unwrap();
+            let service = service.clone();
+            tokio::spawn(async move {
+                hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await
+                    .ok();
+            });
         }
-    })
-    .await
+    });
+    addr
 }
 
-/// Serves a tower service on a loopback port.
+/// Serves a tower service on a loopback port, through hyper-util's adapter.
 async fn serve_tower<S, B>(service: S) -> SocketAddr
 where
     S: tower::Service<
@@ -62,32 +69,7 @@ where
     B: http_body::Body<Data = Bytes> + Send + 'static,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
-    serve_with(move |io| {
-        let service = TowerToHyperService::new(service.clone());
-        async move {
-            hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
-                .serve_connection(io, service)
-                .await
-                .ok();
-        }
-    })
-    .await
-}
-
-async fn serve_with<F, Fut>(serve: F) -> SocketAddr
-where
-    F: Fn(TokioIo<TcpStream>) -> Fut + Send + 'static,
-    Fut: std::future::Future<Output = ()> + Send + 'static,
-{
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        loop {
-            let (stream, _) = listener.accept().await.unwrap();
-            tokio::spawn(serve(TokioIo::new(stream)));
-        }
-    });
-    addr
+    serve_hyper(TowerToHyperService::new(service)).await
 }
 
 async fn echo(scope: Scope, mut receive: Receiver, mut send: Sender) -> respond::Result<()> {
