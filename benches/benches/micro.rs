@@ -4,10 +4,7 @@
 //! for a request into the `http::Response` hyper sends, which is what axum's
 //! `into_response()` produces.
 
-use std::future::Future;
 use std::hint::black_box;
-use std::pin::pin;
-use std::task::{Context, Poll, Waker};
 
 use axum::response::IntoResponse as _;
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -15,31 +12,8 @@ use respond::{
     Cookie, HtmlResponse, JsonResponse, Method, PlainTextResponse, RedirectResponse, SameSite, Scope,
     ServerSentEvent,
 };
+use respond_benches::{ITEM, ready};
 use serde::Serialize;
-
-/// Polls a future that never waits (building a response does not) to its end.
-fn ready<F: Future>(future: F) -> F::Output {
-    let mut future = pin!(future);
-    match future.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
-        Poll::Ready(output) => output,
-        Poll::Pending => panic!("a response for a plain body does not wait"),
-    }
-}
-
-#[derive(Serialize, Clone)]
-struct Item {
-    id: u64,
-    name: &'static str,
-    tags: [&'static str; 3],
-    price: f64,
-}
-
-const ITEM: Item = Item {
-    id: 42,
-    name: "widget",
-    tags: ["a", "b", "c"],
-    price: 9.5,
-};
 
 #[respond::response(media_type = "application/json", status = 201)]
 #[derive(Serialize)]

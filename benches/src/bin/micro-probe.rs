@@ -3,37 +3,11 @@
 //!
 //! `valgrind --tool=callgrind target/release/micro-probe respond-plain 100000`
 
-use std::future::Future;
 use std::hint::black_box;
-use std::pin::pin;
-use std::task::{Context, Poll, Waker};
 
 use axum::response::IntoResponse as _;
 use respond::{JsonResponse, Method, PlainTextResponse, Scope};
-use serde::Serialize;
-
-fn ready<F: Future>(future: F) -> F::Output {
-    let mut future = pin!(future);
-    match future.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
-        Poll::Ready(output) => output,
-        Poll::Pending => panic!("a response for a plain body does not wait"),
-    }
-}
-
-#[derive(Serialize, Clone)]
-struct Item {
-    id: u64,
-    name: &'static str,
-    tags: [&'static str; 3],
-    price: f64,
-}
-
-const ITEM: Item = Item {
-    id: 42,
-    name: "widget",
-    tags: ["a", "b", "c"],
-    price: 9.5,
-};
+use respond_benches::{ITEM, ready};
 
 fn main() {
     let mut args = std::env::args().skip(1);
