@@ -104,8 +104,8 @@ use crate::body::Body;
 use crate::cookie::Cookie;
 use crate::error::Error;
 use crate::protocol::Scope;
+use crate::protocol::bridge::internal_error;
 use crate::response::Response;
-use crate::server::bridge::internal_error;
 use crate::{
     EventSourceResponse, FileResponse, HtmlResponse, JsonResponse, PlainTextResponse,
     RedirectResponse, StreamingResponse,

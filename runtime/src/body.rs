@@ -9,9 +9,10 @@ use bytes::Bytes;
 use http_body::{Frame, SizeHint};
 
 use crate::error::Error;
-use crate::file::FileBody;
-use crate::server::bridge::BridgeBody;
-use crate::streaming::StreamBody;
+
+/// A body that is not known up front (a stream, a file, an app's messages), made by the
+/// response kind or outlet that owns it.
+type Source = Pin<Box<dyn http_body::Body<Data = Bytes, Error = Error> + Send + 'static>>;
 
 /// Work that runs once the body has been sent (or the client has left).
 pub(crate) struct Background(Pin<Box<dyn Future<Output = ()> + Send + 'static>>);
@@ -75,9 +76,7 @@ pub struct Body {
 enum Inner {
     Empty,
     Full(Bytes),
-    Bridge(Box<BridgeBody>),
-    Stream(StreamBody),
-    File(Box<FileBody>),
+    Source(Source),
 }
 
 impl Body {
@@ -94,16 +93,13 @@ impl Body {
         }
     }
 
-    pub(crate) fn bridge(body: BridgeBody) -> Self {
-        Body::from_inner(Inner::Bridge(Box::new(body)))
-    }
-
-    pub(crate) fn stream(body: StreamBody) -> Self {
-        Body::from_inner(Inner::Stream(body))
-    }
-
-    pub(crate) fn file(body: FileBody) -> Self {
-        Body::from_inner(Inner::File(Box::new(body)))
+    /// A body read from `source`: how kinds whose bytes are not known up front (streams,
+    /// files, event streams) and the message bridge plug their bodies in. Its frames pass
+    /// through as they are; its size hint is the body's.
+    pub(crate) fn from_source(
+        source: impl http_body::Body<Data = Bytes, Error = Error> + Send + 'static,
+    ) -> Self {
+        Body::from_inner(Inner::Source(Box::pin(source)))
     }
 
     pub(crate) fn set_background(&mut self, background: Option<Background>) {
@@ -164,9 +160,7 @@ impl http_body::Body for Body {
                 Inner::Full(bytes) => Poll::Ready(Some(Ok(Frame::data(bytes)))),
                 _ => unreachable!("matched Inner::Full above"),
             },
-            Inner::Bridge(bridge) => bridge.poll_frame(cx),
-            Inner::Stream(stream) => stream.poll_frame(cx),
-            Inner::File(file) => file.poll_frame(cx),
+            Inner::Source(source) => source.as_mut().poll_frame(cx),
         };
         if let Poll::Ready(Some(Err(_))) = &polled {
             this.failed = true;
@@ -178,9 +172,7 @@ impl http_body::Body for Body {
         match &self.inner {
             Inner::Empty => true,
             Inner::Full(_) => false,
-            Inner::Bridge(bridge) => bridge.is_end_stream(),
-            Inner::Stream(stream) => stream.is_end_stream(),
-            Inner::File(file) => file.is_end_stream(),
+            Inner::Source(source) => source.is_end_stream(),
         }
     }
 
@@ -188,8 +180,7 @@ impl http_body::Body for Body {
         match &self.inner {
             Inner::Empty => SizeHint::with_exact(0),
             Inner::Full(bytes) => SizeHint::with_exact(bytes.len() as u64),
-            Inner::Bridge(_) | Inner::Stream(_) => SizeHint::default(),
-            Inner::File(file) => SizeHint::with_exact(file.remaining()),
+            Inner::Source(source) => source.size_hint(),
         }
     }
 }
@@ -211,9 +202,7 @@ impl fmt::Debug for Body {
         let kind = match &self.inner {
             Inner::Empty => "Empty",
             Inner::Full(_) => "Full",
-            Inner::Bridge(_) => "Bridge",
-            Inner::Stream(_) => "Stream",
-            Inner::File(_) => "File",
+            Inner::Source(_) => "Source",
         };
         f.debug_struct("Body")
             .field("kind", &kind)

@@ -10,8 +10,7 @@ use std::task::{Context, Poll};
 
 use crate::body::Body;
 use crate::error::BoxError;
-use crate::protocol::{App, RequestBody, Scope};
-use crate::server::{Shutdown, bridge};
+use crate::protocol::{App, RequestBody, Scope, Shutdown, bridge};
 
 /// An [`App`] as a service of `http::Request<B>` to `http::Response<`[`Body`]`>`, for any
 /// request body `B`.

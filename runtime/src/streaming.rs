@@ -13,7 +13,8 @@ use tokio::io::AsyncRead;
 
 use crate::body::Body;
 use crate::error::{BoxError, Error};
-use crate::response::{Content, Response, response_kind};
+use crate::protocol::Scope;
+use crate::response::{Head, Prepare, Response, Source, response_kind};
 
 /// The bytes a [`StreamingResponse`] reads from each chunk: [`Bytes`], `String`,
 /// `&'static str`, `Vec<u8>`, `&'static [u8]`, and `Result`s of them whose error converts
@@ -182,9 +183,7 @@ impl StreamingResponse {
     }
 
     fn from_chunks(stream: ChunkStream) -> Self {
-        StreamingResponse(Response::from_content(Content::Stream(StreamSource::new(
-            stream,
-        ))))
+        StreamingResponse(Response::from_source(StreamSource::new(stream)))
     }
 }
 
@@ -203,24 +202,39 @@ impl StreamSource {
     }
 
     pub(crate) fn into_body(self) -> Body {
-        Body::stream(StreamBody {
+        Body::from_source(StreamBody {
             stream: Some(self.0),
         })
     }
 }
 
+impl Source for StreamSource {
+    fn prepare(self: Box<Self>, head: Head, scope: &Scope) -> Prepare {
+        let body = if head.sends_body(scope) {
+            self.into_body()
+        } else {
+            Body::empty()
+        };
+        Prepare::Ready(Ok((head, body)))
+    }
+}
+
 /// The body of a streaming response: the stream's chunks as data frames.
-pub(crate) struct StreamBody {
+struct StreamBody {
     /// `None` once the stream ended or failed: it is dropped at once.
     stream: Option<ChunkStream>,
 }
 
-impl StreamBody {
-    pub(crate) fn poll_frame(
-        &mut self,
+impl http_body::Body for StreamBody {
+    type Data = Bytes;
+    type Error = Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, Error>>> {
-        let Some(stream) = self.stream.as_mut() else {
+        let this = self.get_mut();
+        let Some(stream) = this.stream.as_mut() else {
             return Poll::Ready(None);
         };
         let polled = catch_unwind(AssertUnwindSafe(|| stream.as_mut().poll_next(cx)));
@@ -228,16 +242,16 @@ impl StreamBody {
             Ok(Poll::Pending) => Poll::Pending,
             Ok(Poll::Ready(Some(Ok(chunk)))) => Poll::Ready(Some(Ok(Frame::data(chunk)))),
             Ok(Poll::Ready(None)) => {
-                self.stream = None;
+                this.stream = None;
                 Poll::Ready(None)
             }
             Ok(Poll::Ready(Some(Err(error)))) => {
-                self.stream = None;
+                this.stream = None;
                 tracing::error!(%error, "response stream failed; aborting the response");
                 Poll::Ready(Some(Err(Error::Body(error))))
             }
             Err(panic) => {
-                self.stream = None;
+                this.stream = None;
                 let message = format!(
                     "response stream panicked: {}",
                     crate::blocking::panic_message(&*panic)
@@ -248,7 +262,7 @@ impl StreamBody {
         }
     }
 
-    pub(crate) fn is_end_stream(&self) -> bool {
+    fn is_end_stream(&self) -> bool {
         self.stream.is_none()
     }
 }

@@ -3,7 +3,7 @@
 use bytes::Bytes;
 use http::HeaderValue;
 
-use crate::response::{Response, response_kind};
+use crate::response::{IntoResponse, Response, response_kind};
 
 const HTML: HeaderValue = HeaderValue::from_static("text/html; charset=utf-8");
 const PLAIN: HeaderValue = HeaderValue::from_static("text/plain; charset=utf-8");
@@ -48,3 +48,17 @@ impl PlainTextResponse {
 }
 
 response_kind!(PlainTextResponse, "PlainTextResponse::new(\"hi\")");
+
+/// Text is a plain-text response, as [`PlainTextResponse::new`] makes it.
+impl IntoResponse for &'static str {
+    fn into_response(self) -> Response {
+        PlainTextResponse::new(self).into_response()
+    }
+}
+
+/// Text is a plain-text response, as [`PlainTextResponse::new`] makes it.
+impl IntoResponse for String {
+    fn into_response(self) -> Response {
+        PlainTextResponse::new(self).into_response()
+    }
+}

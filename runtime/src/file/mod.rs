@@ -3,14 +3,17 @@
 //!
 //! One concern per module: [`range`] parses `Range`, [`multipart`] lays out
 //! `multipart/byteranges`, [`conditional`] evaluates the `If-*` headers, [`validators`]
-//! makes `ETag` and `Last-Modified`, [`disposition`] writes `Content-Disposition`, and
-//! [`read`] reads the file off the async threads. This module decides, for one request,
-//! which of them apply.
+//! makes `ETag` and `Last-Modified`, [`disposition`] writes `Content-Disposition`,
+//! [`decide`](mod@decide) chooses what one request gets from the metadata alone, and [`read`] reads the
+//! file off the async threads ([`cached`]: without leaving them when the kernel holds it).
+//! This module builds the response and plugs it into the core as a [`Source`].
 
 #[cfg(target_os = "linux")]
 mod cached;
 pub(crate) mod conditional;
+mod decide;
 mod disposition;
+mod metadata;
 mod multipart;
 pub(crate) mod range;
 mod read;
@@ -20,27 +23,21 @@ use std::fs::Metadata;
 use std::io;
 use std::path::Path;
 use std::sync::Arc;
-use std::time::SystemTime;
 
 use bytes::Bytes;
-use http::header::{
-    ACCEPT_RANGES, CONTENT_DISPOSITION, CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE, ETAG,
-    IF_MATCH, IF_MODIFIED_SINCE, IF_NONE_MATCH, IF_RANGE, IF_UNMODIFIED_SINCE, LAST_MODIFIED,
-    RANGE,
-};
-use http::{HeaderMap, HeaderValue, Method, StatusCode};
+use http::header::{ACCEPT_RANGES, CONTENT_DISPOSITION, CONTENT_LENGTH, CONTENT_TYPE};
+use http::{HeaderMap, HeaderValue, StatusCode};
 
 use crate::body::Body;
 use crate::error::{Error, Result};
 use crate::protocol::Scope;
-use crate::response::{Content, Response, allows_body, content_type, response_kind};
+use crate::response::{Head, Prepare, Response, Source, content_type, response_kind};
 
 pub use disposition::DispositionType;
-pub(crate) use read::FileBody;
+pub use metadata::FileMetadata;
 
-use conditional::{Precondition, Validators};
-use range::RangeRequest;
-use read::{Expected, Piece, Plan};
+use decide::{RequestView, decide, set_validators};
+use read::{Expected, FileBody, Plan};
 
 /// The default read size: 64 KiB, as Starlette's.
 const DEFAULT_CHUNK_SIZE: usize = 64 * 1024;
@@ -149,68 +146,6 @@ const DEFAULT_CHUNK_SIZE: usize = 64 * 1024;
 #[derive(Debug)]
 pub struct FileResponse(Response);
 
-/// What is known of a file without opening it: the counterpart of Starlette's
-/// `stat_result`, for [`FileResponse::from_metadata`].
-///
-/// ```
-/// use std::time::{Duration, UNIX_EPOCH};
-///
-/// let metadata = respond::FileMetadata::new(526, Some(UNIX_EPOCH + Duration::from_secs(1_700_000_000)));
-/// assert_eq!(metadata.size(), 526);
-/// let from_disk = respond::FileMetadata::from(std::fs::metadata("Cargo.toml").unwrap());
-/// assert!(from_disk.size() > 0);
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct FileMetadata {
-    size: u64,
-    modified: Option<SystemTime>,
-}
-
-impl FileMetadata {
-    /// Metadata of a file of `size` bytes last modified at `modified` (without it, there
-    /// is no `ETag` nor `Last-Modified`).
-    ///
-    /// ```
-    /// let metadata = respond::FileMetadata::new(10, None);
-    /// let response = respond::FileResponse::from_metadata("a.txt", metadata);
-    /// assert!(response.headers().get("etag").is_none());
-    /// ```
-    pub fn new(size: u64, modified: Option<SystemTime>) -> Self {
-        FileMetadata { size, modified }
-    }
-
-    /// The size in bytes.
-    ///
-    /// ```
-    /// assert_eq!(respond::FileMetadata::new(7, None).size(), 7);
-    /// ```
-    pub fn size(&self) -> u64 {
-        self.size
-    }
-
-    /// The modification time, when known.
-    ///
-    /// ```
-    /// let now = std::time::SystemTime::now();
-    /// assert_eq!(respond::FileMetadata::new(7, Some(now)).modified(), Some(now));
-    /// ```
-    pub fn modified(&self) -> Option<SystemTime> {
-        self.modified
-    }
-}
-
-impl From<&Metadata> for FileMetadata {
-    fn from(metadata: &Metadata) -> Self {
-        FileMetadata::new(metadata.len(), metadata.modified().ok())
-    }
-}
-
-impl From<Metadata> for FileMetadata {
-    fn from(metadata: Metadata) -> Self {
-        FileMetadata::from(&metadata)
-    }
-}
-
 impl FileResponse {
     /// A `200 OK` response with the file at `path`, opened when the response is sent.
     ///
@@ -255,12 +190,12 @@ impl FileResponse {
             metadata,
             guessed: guessed.clone(),
         };
-        let mut response = Response::from_content(Content::File(Box::new(source)));
+        let mut response = Response::from_source(source);
         response.set_content_type(guessed);
         response.insert_header(ACCEPT_RANGES, HeaderValue::from_static("bytes"));
         if let Some(metadata) = metadata {
             let headers = response.headers_mut();
-            headers.insert(CONTENT_LENGTH, HeaderValue::from(metadata.size));
+            headers.insert(CONTENT_LENGTH, HeaderValue::from(metadata.size()));
             set_validators(headers, metadata);
         }
         FileResponse(response)
@@ -335,26 +270,24 @@ impl FileResponse {
     /// assert_eq!(response.path(), std::path::Path::new("static/a.txt"));
     /// ```
     pub fn path(&self) -> &Path {
-        match self.0.content() {
-            Content::File(source) => &source.path,
-            _ => Path::new(""),
-        }
+        self.0
+            .source::<FileSource>()
+            .map_or(Path::new(""), |source| &source.path)
     }
 
     fn edit(&mut self, change: impl FnOnce(&mut FileSource)) {
-        if let Content::File(source) = self.0.content_mut() {
+        if let Some(source) = self.0.source_mut::<FileSource>() {
             change(source);
         }
     }
 
     fn refresh_disposition(&mut self) {
-        let value = match self.0.content() {
-            Content::File(source) => source
+        let value = self.0.source::<FileSource>().and_then(|source| {
+            source
                 .filename
                 .as_deref()
-                .map(|name| disposition::header(source.disposition, name)),
-            _ => None,
-        };
+                .map(|name| disposition::header(source.disposition, name))
+        });
         if let Some(value) = value {
             self.0.insert_header(CONTENT_DISPOSITION, value);
         }
@@ -372,18 +305,9 @@ fn guess_type(path: &Path) -> HeaderValue {
         .unwrap_or(FALLBACK)
 }
 
-fn set_validators(headers: &mut HeaderMap, metadata: FileMetadata) {
-    if let Some(value) = validators::last_modified(metadata.modified) {
-        headers.entry(LAST_MODIFIED).or_insert(value);
-    }
-    if let Some(value) = validators::etag(metadata.size, metadata.modified) {
-        headers.entry(ETAG).or_insert(value);
-    }
-}
-
 /// A file response before the request is known.
 #[derive(Debug)]
-pub(crate) struct FileSource {
+struct FileSource {
     path: Arc<Path>,
     filename: Option<String>,
     disposition: DispositionType,
@@ -393,104 +317,55 @@ pub(crate) struct FileSource {
     guessed: HeaderValue,
 }
 
-/// What a file response needs to know of the request (owned, to cross to the blocking pool).
-#[derive(Debug)]
-struct RequestView {
-    method: Method,
-    is_http: bool,
-    headers: HeaderMap,
-}
-
-impl RequestView {
-    fn new(scope: &Scope) -> Self {
-        let mut headers = HeaderMap::new();
-        for name in [
-            RANGE,
-            IF_RANGE,
-            IF_MATCH,
-            IF_NONE_MATCH,
-            IF_MODIFIED_SINCE,
-            IF_UNMODIFIED_SINCE,
-        ] {
-            for value in scope.headers().get_all(&name) {
-                headers.append(name.clone(), value.clone());
-            }
-        }
-        RequestView {
-            method: scope.method().clone(),
-            is_http: scope.is_http(),
-            headers,
-        }
-    }
-
-    fn is_get_or_head(&self) -> bool {
-        self.method == Method::GET || self.method == Method::HEAD
-    }
-}
-
-/// The head of a file response for one request, and the pieces of its body.
-struct Decision {
-    status: StatusCode,
-    headers: HeaderMap,
-    /// Empty when no body is sent.
-    pieces: Vec<Piece>,
-    length: u64,
-}
-
-impl FileSource {
+impl Source for FileSource {
     /// Resolves the response for `scope`: metadata (one blocking trip, which also reads a
     /// small body), conditional headers, ranges.
-    pub(crate) async fn prepare(
-        self,
-        status: StatusCode,
-        headers: HeaderMap,
-        scope: &Scope,
-    ) -> Result<Resolved> {
+    fn prepare(self: Box<Self>, head: Head, scope: &Scope) -> Prepare {
         let request = RequestView::new(scope);
-        let (path, chunk_size, headers) = match self.resolve_now(status, headers, &request) {
-            Ok(resolved) => return Ok(resolved),
+        let status = head.status;
+        let (path, chunk_size, headers) = match (*self).resolve_now(head, &request) {
+            Ok(resolved) => return Prepare::Ready(Ok(into_head(resolved))),
             Err(rest) => rest,
         };
-        let handle = tokio::runtime::Handle::try_current()
-            .map_err(|_| Error::other("sending a file needs a tokio runtime"))?;
-        let trip_path = Arc::clone(&path);
-        let trip = handle.spawn_blocking(move || {
-            open_and_decide(trip_path, chunk_size, status, headers, &request)
-        });
-        match trip.await {
-            Ok(outcome) => report(outcome, &path),
-            Err(join) => Err(Error::other(format!(
-                "opening file at path {} did not finish: {join}",
-                path.display()
-            ))),
-        }
+        Prepare::Pending(Box::pin(async move {
+            let handle = tokio::runtime::Handle::try_current()
+                .map_err(|_| Error::other("sending a file needs a tokio runtime"))?;
+            let trip_path = Arc::clone(&path);
+            let trip = handle.spawn_blocking(move || {
+                open_and_decide(trip_path, chunk_size, status, headers, &request)
+            });
+            match trip.await {
+                Ok(outcome) => report(outcome, &path).map(into_head),
+                Err(join) => Err(Error::other(format!(
+                    "opening file at path {} did not finish: {join}",
+                    path.display()
+                ))),
+            }
+        }))
     }
 
     /// [`prepare`](Self::prepare) on the calling thread, for callers that cannot await
     /// (axum's `IntoResponse`): a hot file takes the non-blocking fast path; otherwise the
     /// open and stat block the thread, as a `std::fs` call would.
     #[cfg(feature = "axum")]
-    pub(crate) fn prepare_blocking(
-        self,
-        status: StatusCode,
-        headers: HeaderMap,
-        scope: &Scope,
-    ) -> Result<Resolved> {
+    fn prepare_blocking(self: Box<Self>, head: Head, scope: &Scope) -> crate::response::Resolved {
         let request = RequestView::new(scope);
-        let (path, chunk_size, headers) = match self.resolve_now(status, headers, &request) {
-            Ok(resolved) => return Ok(resolved),
+        let status = head.status;
+        let (path, chunk_size, headers) = match (*self).resolve_now(head, &request) {
+            Ok(resolved) => return Ok(into_head(resolved)),
             Err(rest) => rest,
         };
         let outcome = open_and_decide(Arc::clone(&path), chunk_size, status, headers, &request);
-        report(outcome, &path)
+        report(outcome, &path).map(into_head)
     }
+}
 
+impl FileSource {
     /// What needs no waiting: metadata the user gave, or (Linux) a file the kernel holds in
     /// memory. Otherwise the path, chunk size and headers come back for the blocking trip.
     fn resolve_now(
         self,
-        status: StatusCode,
-        headers: HeaderMap,
+        Head { status, headers }: Head,
         request: &RequestView,
     ) -> std::result::Result<Resolved, (Arc<Path>, usize, HeaderMap)> {
         let FileSource {
@@ -522,6 +397,10 @@ impl FileSource {
 /// A file response resolved for one request: status, headers and body.
 type Resolved = (StatusCode, HeaderMap, Body);
 
+fn into_head((status, headers, body): Resolved) -> (Head, Body) {
+    (Head { status, headers }, body)
+}
+
 /// The response for a file whose metadata the user gave: nothing to open yet.
 fn known(
     path: Arc<Path>,
@@ -533,14 +412,14 @@ fn known(
 ) -> Resolved {
     let decision = decide(status, headers, request, metadata);
     let expected = Expected {
-        size: metadata.size,
+        size: metadata.size(),
         modified: None,
     };
     let body = if decision.pieces.is_empty() {
         Body::empty()
     } else {
         let plan = Plan::new(decision.pieces, chunk_size);
-        Body::file(FileBody::new(
+        Body::from_source(FileBody::new(
             path,
             None,
             expected,
@@ -592,8 +471,8 @@ fn with_open_file<E>(
     let mut plan = Plan::new(decision.pieces, chunk_size);
     let preloaded = preload(&file, &path, &mut plan)?;
     let expected = Expected {
-        size: metadata.size,
-        modified: metadata.modified,
+        size: metadata.size(),
+        modified: metadata.modified(),
     };
     let body = FileBody::new(
         path,
@@ -603,7 +482,7 @@ fn with_open_file<E>(
         preloaded,
         decision.length,
     );
-    Ok((decision.status, decision.headers, Body::file(body)))
+    Ok((decision.status, decision.headers, Body::from_source(body)))
 }
 
 /// A file that cannot be opened is logged here, once, with its path.
@@ -614,123 +493,10 @@ fn report(outcome: io::Result<Resolved>, path: &Path) -> Result<Resolved> {
     })
 }
 
-/// Decides status, headers and body pieces for one request, from the metadata alone.
-fn decide(
-    status: StatusCode,
-    mut headers: HeaderMap,
-    request: &RequestView,
-    metadata: FileMetadata,
-) -> Decision {
-    set_validators(&mut headers, metadata);
-    let no_body = |status, headers| Decision {
-        status,
-        headers,
-        pieces: Vec::new(),
-        length: 0,
-    };
-    if !allows_body(status) {
-        headers.remove(CONTENT_LENGTH);
-        return no_body(status, headers);
-    }
-    let etag = headers.get(ETAG).cloned();
-    let last_modified = headers.get(LAST_MODIFIED).cloned();
-    let validators = Validators {
-        etag: etag.as_ref(),
-        last_modified: last_modified.as_ref(),
-    };
-
-    if request.is_http && status.is_success() {
-        match conditional::evaluate(&request.method, &request.headers, validators) {
-            Precondition::Proceed => {}
-            Precondition::NotModified => {
-                for name in [CONTENT_LENGTH, CONTENT_TYPE, CONTENT_DISPOSITION] {
-                    headers.remove(name);
-                }
-                return no_body(StatusCode::NOT_MODIFIED, headers);
-            }
-            Precondition::Failed => {
-                headers.remove(CONTENT_TYPE);
-                headers.remove(CONTENT_DISPOSITION);
-                headers.insert(CONTENT_LENGTH, HeaderValue::from(0u64));
-                return no_body(StatusCode::PRECONDITION_FAILED, headers);
-            }
-        }
-    }
-
-    let send = request.method != Method::HEAD;
-    let size = metadata.size;
-    let range = request
-        .headers
-        .get(RANGE)
-        .filter(|_| request.is_http && status == StatusCode::OK && request.is_get_or_head())
-        .filter(|_| match request.headers.get(IF_RANGE) {
-            Some(if_range) => conditional::if_range_matches(if_range, validators),
-            None => true,
-        });
-    let resolved = match range {
-        Some(range) => range::resolve(range.as_bytes(), size),
-        None => RangeRequest::Full,
-    };
-    match resolved {
-        RangeRequest::Full => finish(status, headers, size, vec![Piece::File(0..size)], send),
-        RangeRequest::Unsatisfiable => {
-            headers.remove(CONTENT_TYPE);
-            headers.remove(CONTENT_DISPOSITION);
-            if let Ok(value) = HeaderValue::try_from(format!("bytes */{size}")) {
-                headers.insert(CONTENT_RANGE, value);
-            }
-            finish(
-                StatusCode::RANGE_NOT_SATISFIABLE,
-                headers,
-                0,
-                Vec::new(),
-                send,
-            )
-        }
-        RangeRequest::Ranges(ranges) => match ranges.as_slice() {
-            [single] => {
-                let content_range = format!("bytes {}-{}/{size}", single.start, single.end - 1);
-                if let Ok(value) = HeaderValue::try_from(content_range) {
-                    headers.insert(CONTENT_RANGE, value);
-                }
-                let length = single.end - single.start;
-                let pieces = vec![Piece::File(single.clone())];
-                finish(StatusCode::PARTIAL_CONTENT, headers, length, pieces, send)
-            }
-            _ => {
-                let boundary = multipart::boundary();
-                let part_type = headers.get(CONTENT_TYPE);
-                let (pieces, length) = multipart::layout(&boundary, part_type, &ranges, size);
-                headers.insert(CONTENT_TYPE, multipart::content_type(&boundary));
-                finish(StatusCode::PARTIAL_CONTENT, headers, length, pieces, send)
-            }
-        },
-    }
-}
-
-/// A decision with a body of `length` bytes (sent only when `send`).
-fn finish(
-    status: StatusCode,
-    mut headers: HeaderMap,
-    length: u64,
-    pieces: Vec<Piece>,
-    send: bool,
-) -> Decision {
-    headers.insert(CONTENT_LENGTH, HeaderValue::from(length));
-    Decision {
-        status,
-        headers,
-        pieces: if send && length > 0 {
-            pieces
-        } else {
-            Vec::new()
-        },
-        length,
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use http::Method;
+    use http::header::CONTENT_RANGE;
     use http_body_util::BodyExt;
 
     use super::*;

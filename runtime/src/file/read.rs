@@ -162,6 +162,27 @@ impl Pace {
     }
 }
 
+impl http_body::Body for FileBody {
+    type Data = Bytes;
+    type Error = Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Error>>> {
+        self.get_mut().poll_chunk(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.queue.is_empty() && self.plan.is_empty()
+    }
+
+    /// Exact: the bytes still to send.
+    fn size_hint(&self) -> http_body::SizeHint {
+        http_body::SizeHint::with_exact(self.left)
+    }
+}
+
 impl FileBody {
     pub(crate) fn new(
         path: Arc<Path>,
@@ -184,18 +205,7 @@ impl FileBody {
         }
     }
 
-    pub(crate) fn remaining(&self) -> u64 {
-        self.left
-    }
-
-    pub(crate) fn is_end_stream(&self) -> bool {
-        self.queue.is_empty() && self.plan.is_empty()
-    }
-
-    pub(crate) fn poll_frame(
-        &mut self,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, Error>>> {
+    fn poll_chunk(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, Error>>> {
         loop {
             let slot = match self.queue.front_mut() {
                 None => {

@@ -11,11 +11,10 @@ use std::sync::Arc;
 use bytes::Bytes;
 use tokio::sync::mpsc;
 
+use super::bridge::Shared;
 use super::request_body::RequestBody;
-use super::{Message, RequestEvent};
+use super::{Message, Prepared, RequestEvent};
 use crate::error::{Error, Result};
-use crate::response::Prepared;
-use crate::server::bridge::Shared;
 
 /// Where an app sends its response [`Message`]s.
 ///

@@ -6,7 +6,7 @@ use http::uri::PathAndQuery;
 use http::{Extensions, HeaderMap, HeaderName, HeaderValue, Method, Version};
 use percent_encoding::{AsciiSet, CONTROLS, percent_decode_str, utf8_percent_encode};
 
-use crate::server::{Shutdown, WriteTimeout};
+use super::{Shutdown, WriteTimeout};
 
 /// What `Scope::new` escapes in a hand-written target so it parses: controls, space,
 /// non-ASCII and the characters a request target may not hold.

@@ -1,8 +1,9 @@
 //! [`Response`]: the one response logic every kind shares, and the [`IntoResponse`] trait.
 
 mod headers;
+mod into_response;
 mod kind;
-mod prepared;
+mod source;
 
 use std::fmt;
 use std::future::Future;
@@ -14,11 +15,14 @@ use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use crate::body::Background;
 use crate::cookie::Cookie;
 use crate::error::{Error, Result};
-use crate::protocol::{Receiver, Scope, Sender};
+use crate::protocol::{Prepared, Receiver, Scope, Sender};
 
 pub(crate) use headers::{allows_body, ascii_only, content_type, header_pair};
+pub use into_response::IntoResponse;
 pub(crate) use kind::response_kind;
-pub(crate) use prepared::Prepared;
+#[cfg(feature = "axum")]
+pub(crate) use source::Resolved;
+pub(crate) use source::{Head, Prepare, Source};
 
 /// A response: a status, headers and a body, sent with [`send`](Self::send) as protocol
 /// messages or served by hyper.
@@ -65,62 +69,52 @@ pub struct Response {
     send_timeout: Option<std::time::Duration>,
 }
 
-/// A response half prepared: ready, or a file still to open and check.
-enum Start {
-    Ready(Result<Prepared>),
-    File {
-        file: Box<crate::file::FileSource>,
-        status: StatusCode,
-        headers: HeaderMap,
-        background: Option<Background>,
-        send_timeout: Option<std::time::Duration>,
-    },
+/// A response half prepared: the source's answer (or the work still to wait for), and what
+/// follows the body.
+struct Start {
+    prepare: Prepare,
+    background: Option<Background>,
+    send_timeout: Option<std::time::Duration>,
 }
 
 impl Start {
-    async fn finish(self, scope: &Scope) -> Result<Prepared> {
-        match self {
-            Start::Ready(prepared) => prepared,
-            Start::File {
-                file,
-                status,
-                headers,
-                background,
-                send_timeout,
-            } => {
-                let (status, headers, body) = file.prepare(status, headers, scope).await?;
-                Ok(Prepared::new(
-                    status,
-                    headers,
-                    body,
-                    background,
-                    send_timeout,
-                ))
-            }
+    fn failed(error: Error) -> Self {
+        Start {
+            prepare: Prepare::Ready(Err(error)),
+            background: None,
+            send_timeout: None,
         }
     }
+
+    async fn finish(self) -> Result<Prepared> {
+        let (head, body) = match self.prepare {
+            Prepare::Ready(resolved) => resolved?,
+            Prepare::Pending(waiting) => waiting.await?,
+        };
+        Ok(Prepared::new(
+            head.status,
+            head.headers,
+            body,
+            self.background,
+            self.send_timeout,
+        ))
+    }
+}
+
+/// A response taken apart for sending.
+struct Parts {
+    head: Head,
+    content: Content,
+    background: Option<Background>,
+    send_timeout: Option<std::time::Duration>,
 }
 
 /// What the body will be made of, before the request is known.
-pub(crate) enum Content {
+enum Content {
+    /// Bytes known up front: the response computes their `Content-Length`.
     Full(Bytes),
-    /// A stream of chunks of unknown total length (`StreamingResponse`).
-    Stream(crate::streaming::StreamSource),
-    /// A file, resolved against the request (range, conditional headers) by `prepare`.
-    File(Box<crate::file::FileSource>),
-    /// Server-sent events (`EventSourceResponse`).
-    Events(Box<crate::sse::EventSource>),
-}
-
-impl Content {
-    fn known_length(&self) -> Option<u64> {
-        match self {
-            Content::Full(bytes) => Some(bytes.len() as u64),
-            // A stream's length is unknown; a file's depends on the request (ranges) and
-            // is set by `prepare`.
-            Content::Stream(_) | Content::File(_) | Content::Events(_) => None,
-        }
-    }
+    /// A kind's own source, resolved against the request when sent (see [`Source`]).
+    Source(Box<dyn Source>),
 }
 
 impl Response {
@@ -142,7 +136,13 @@ impl Response {
         Response::new(Bytes::new())
     }
 
-    pub(crate) fn from_content(content: Content) -> Self {
+    /// A `200 OK` response whose body comes from a kind's [`Source`]: no `Content-Length`
+    /// is computed (the source sets what it knows when the request is known).
+    pub(crate) fn from_source(source: impl Source) -> Self {
+        Response::from_content(Content::Source(Box::new(source)))
+    }
+
+    fn from_content(content: Content) -> Self {
         let mut response = Response {
             status: StatusCode::OK,
             headers: HeaderMap::new(),
@@ -155,7 +155,8 @@ impl Response {
         };
         // A new response has no headers yet: set the computed length without the checks of
         // `refresh_length`.
-        if let Some(length) = response.content.known_length() {
+        if let Content::Full(bytes) = &response.content {
+            let length = bytes.len() as u64;
             response
                 .headers
                 .insert(CONTENT_LENGTH, headers::length_value(length));
@@ -351,7 +352,7 @@ impl Response {
     ) -> impl Future<Output = Result<()>> + Send + 'a {
         let start = self.start(scope);
         async move {
-            let prepared = start.finish(scope).await?;
+            let prepared = start.finish().await?;
             send.deliver(prepared, receive).await
         }
     }
@@ -377,35 +378,53 @@ impl Response {
         scope: &'a Scope,
     ) -> impl Future<Output = Result<http::Response<crate::Body>>> + Send + 'a {
         let start = self.start(scope);
-        async move { Ok(start.finish(scope).await?.into_http()) }
+        async move { Ok(start.finish().await?.into_http()) }
     }
 
     /// [`into_http`](Self::into_http) without awaiting: a file is opened and checked on the
     /// calling thread. For axum's `IntoResponse`, which cannot await.
     #[cfg(feature = "axum")]
     pub(crate) fn into_http_blocking(self, scope: &Scope) -> Result<http::Response<crate::Body>> {
-        let prepared = match self.start(scope) {
-            Start::Ready(prepared) => prepared?,
-            Start::File {
-                file,
-                status,
-                headers,
-                background,
-                send_timeout,
-            } => {
-                let (status, headers, body) = file.prepare_blocking(status, headers, scope)?;
-                Prepared::new(status, headers, body, background, send_timeout)
-            }
+        let parts = self.into_parts(scope)?;
+        let (head, body) = match parts.content {
+            Content::Full(bytes) => full_body(parts.head, bytes, scope),
+            Content::Source(source) => source.prepare_blocking(parts.head, scope)?,
         };
+        let prepared = Prepared::new(
+            head.status,
+            head.headers,
+            body,
+            parts.background,
+            parts.send_timeout,
+        );
         Ok(prepared.into_http())
     }
 
-    /// Does at once all the preparing that needs no waiting: everything but a file's, which
-    /// needs the filesystem. Sending a plain response therefore awaits nothing.
+    /// Does at once all the preparing that needs no waiting: everything but what a source
+    /// waits for (a file, on the filesystem). Sending a plain response therefore awaits
+    /// nothing.
     fn start(self, scope: &Scope) -> Start {
+        let parts = match self.into_parts(scope) {
+            Ok(parts) => parts,
+            Err(error) => return Start::failed(error),
+        };
+        let prepare = match parts.content {
+            Content::Full(bytes) => Prepare::Ready(Ok(full_body(parts.head, bytes, scope))),
+            Content::Source(source) => source.prepare(parts.head, scope),
+        };
+        Start {
+            prepare,
+            background: parts.background,
+            send_timeout: parts.send_timeout,
+        }
+    }
+
+    /// Takes the response apart for sending: the first builder error, if any, stops it here;
+    /// a send timeout is handed to the connection.
+    fn into_parts(self, scope: &Scope) -> Result<Parts> {
         let Response {
             status,
-            mut headers,
+            headers,
             content,
             background,
             error,
@@ -413,54 +432,35 @@ impl Response {
             ..
         } = self;
         if let Some(error) = error {
-            return Start::Ready(Err(*error));
+            return Err(*error);
         }
         if let Some(timeout) = send_timeout {
             if let Some(connection) = scope.write_timeout() {
                 connection.set(timeout);
             }
         }
-        let send_body = allows_body(status) && !scope.is_head();
-        let body = match content {
-            Content::Full(bytes) if send_body => crate::Body::from(bytes),
-            Content::Stream(stream) if send_body => stream.into_body(),
-            Content::Events(events) => {
-                crate::sse::strip_forbidden_headers(&mut headers);
-                if send_body {
-                    crate::streaming::StreamSource::new(Box::pin(events.into_stream(scope)))
-                        .into_body()
-                } else {
-                    crate::Body::empty()
-                }
-            }
-            Content::Full(_) | Content::Stream(_) => crate::Body::empty(),
-            Content::File(file) => {
-                return Start::File {
-                    file,
-                    status,
-                    headers,
-                    background,
-                    send_timeout,
-                };
-            }
-        };
-        Start::Ready(Ok(Prepared::new(
-            status,
-            headers,
-            body,
+        Ok(Parts {
+            head: Head { status, headers },
+            content,
             background,
             send_timeout,
-        )))
+        })
     }
 
-    /// The content, for kinds that keep their own settings in it (files).
-    pub(crate) fn content(&self) -> &Content {
-        &self.content
+    /// The source of a kind, when this response was made from one of type `T`.
+    pub(crate) fn source<T: Source>(&self) -> Option<&T> {
+        match &self.content {
+            Content::Source(source) => (**source).as_any().downcast_ref(),
+            Content::Full(_) => None,
+        }
     }
 
-    /// The content, to change in place.
-    pub(crate) fn content_mut(&mut self) -> &mut Content {
-        &mut self.content
+    /// The source of a kind, to change in place (a file's name, an event stream's ping).
+    pub(crate) fn source_mut<T: Source>(&mut self) -> Option<&mut T> {
+        match &mut self.content {
+            Content::Source(source) => (**source).as_any_mut().downcast_mut(),
+            Content::Full(_) => None,
+        }
     }
 
     /// Drops a client that takes none of the body's bytes for `timeout`.
@@ -486,7 +486,12 @@ impl Response {
         if user_set {
             return;
         }
-        match self.content.known_length() {
+        let known_length = match &self.content {
+            Content::Full(bytes) => Some(bytes.len() as u64),
+            // A source's length depends on the request (a file's ranges) or is unknown.
+            Content::Source(_) => None,
+        };
+        match known_length {
             Some(length) if allows_body(self.status) => {
                 self.headers
                     .insert(CONTENT_LENGTH, headers::length_value(length));
@@ -498,6 +503,16 @@ impl Response {
             }
         }
     }
+}
+
+/// The body of bytes known up front, unless no body goes out for `scope`.
+fn full_body(head: Head, bytes: Bytes, scope: &Scope) -> (Head, crate::Body) {
+    let body = if head.sends_body(scope) {
+        crate::Body::from(bytes)
+    } else {
+        crate::Body::empty()
+    };
+    (head, body)
 }
 
 impl Default for Response {
@@ -514,79 +529,5 @@ impl fmt::Debug for Response {
             .field("background", &self.background.is_some())
             .field("error", &self.error)
             .finish_non_exhaustive()
-    }
-}
-
-/// Anything that can become a [`Response`]: every response kind, the types `#[response]`
-/// declares, plain text and byte bodies, and `Result`s of them.
-///
-/// ```
-/// use respond::{IntoResponse, StatusCode};
-///
-/// assert_eq!(respond::HtmlResponse::new("<p>hi</p>").into_response().status(), 200);
-/// let text = "plain".into_response();
-/// assert_eq!(text.headers()["content-type"], "text/plain; charset=utf-8");
-/// let created = (StatusCode::CREATED, "made").into_response();
-/// assert_eq!(created.status(), 201);
-/// ```
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` cannot be turned into a response",
-    note = "implement `IntoResponse`, or declare the type with `#[respond::response(...)]`"
-)]
-pub trait IntoResponse {
-    /// Converts into a response.
-    fn into_response(self) -> Response;
-}
-
-impl IntoResponse for Response {
-    fn into_response(self) -> Response {
-        self
-    }
-}
-
-impl IntoResponse for &'static str {
-    fn into_response(self) -> Response {
-        crate::PlainTextResponse::new(self).into_response()
-    }
-}
-
-impl IntoResponse for String {
-    fn into_response(self) -> Response {
-        crate::PlainTextResponse::new(self).into_response()
-    }
-}
-
-impl IntoResponse for Bytes {
-    fn into_response(self) -> Response {
-        Response::new(self).with_media_type("application/octet-stream")
-    }
-}
-
-impl IntoResponse for Vec<u8> {
-    fn into_response(self) -> Response {
-        Bytes::from(self).into_response()
-    }
-}
-
-impl IntoResponse for () {
-    fn into_response(self) -> Response {
-        Response::empty()
-    }
-}
-
-impl<T: IntoResponse> IntoResponse for (StatusCode, T) {
-    fn into_response(self) -> Response {
-        let mut response = self.1.into_response();
-        response.set_status(self.0);
-        response
-    }
-}
-
-impl<T: IntoResponse, E: IntoResponse> IntoResponse for std::result::Result<T, E> {
-    fn into_response(self) -> Response {
-        match self {
-            Ok(value) => value.into_response(),
-            Err(error) => error.into_response(),
-        }
     }
 }

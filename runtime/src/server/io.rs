@@ -3,35 +3,12 @@
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll};
-use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::Sleep;
 
-/// The write timeout of one connection, set by a response that has a send timeout (an event
-/// stream) through the request's scope.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct WriteTimeout(Arc<AtomicU64>);
-
-impl WriteTimeout {
-    /// From now on, a write that makes no progress for `timeout` fails the connection.
-    pub(crate) fn set(&self, timeout: Duration) {
-        let millis = u64::try_from(timeout.as_millis())
-            .unwrap_or(u64::MAX)
-            .max(1);
-        self.0.store(millis, Ordering::Relaxed);
-    }
-
-    fn get(&self) -> Option<Duration> {
-        match self.0.load(Ordering::Relaxed) {
-            0 => None,
-            millis => Some(Duration::from_millis(millis)),
-        }
-    }
-}
+use crate::protocol::WriteTimeout;
 
 /// A socket whose writes fail with `TimedOut` once they have been stuck (the client stopped
 /// reading and the send buffer is full) for longer than the [`WriteTimeout`].

@@ -1,11 +1,6 @@
 //! The hyper outlet: [`serve`] and [`Server`], HTTP/1.1 and HTTP/2 on one port.
 
-pub(crate) mod bridge;
 mod io;
-mod shutdown;
-
-pub(crate) use io::WriteTimeout;
-pub use shutdown::Shutdown;
 
 use std::convert::Infallible;
 use std::fmt;
@@ -21,7 +16,7 @@ use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::{TcpListener, TcpStream, ToSocketAddrs};
 
-use crate::protocol::{App, RequestBody, Scope};
+use crate::protocol::{App, RequestBody, Scope, Shutdown, WriteTimeout, bridge};
 
 /// Serves `app` on `addr` until the process ends: HTTP/1.1 and HTTP/2 (prior knowledge) on
 /// one port.

@@ -20,7 +20,8 @@ pub use event::{RetryDelay, Separator, ServerSentEvent};
 
 use crate::error::BoxError;
 use crate::protocol::Scope;
-use crate::response::{Content, Response, response_kind};
+use crate::response::{Head, Prepare, Response, Source, response_kind};
+use crate::streaming::StreamSource;
 
 const EVENT_STREAM: HeaderValue = HeaderValue::from_static("text/event-stream; charset=utf-8");
 const NO_STORE: HeaderValue = HeaderValue::from_static("no-store");
@@ -126,7 +127,7 @@ where
 type PingFactory = Arc<dyn Fn() -> ServerSentEvent + Send + Sync>;
 
 /// An event stream before the request is known.
-pub(crate) struct EventSource {
+struct EventSource {
     source: Pin<Box<dyn EncodeStream>>,
     separator: Separator,
     ping: Duration,
@@ -137,7 +138,7 @@ pub(crate) struct EventSource {
 impl EventSource {
     /// The body stream for `scope`: it ends when the server shuts down (after the grace
     /// period).
-    pub(crate) fn into_stream(self, scope: &Scope) -> EventStream {
+    fn into_stream(self, scope: &Scope) -> EventStream {
         let EventSource {
             source,
             separator,
@@ -163,6 +164,21 @@ impl EventSource {
     }
 }
 
+impl Source for EventSource {
+    /// The stream for `scope`, with the headers an event stream never sends removed
+    /// (whoever set them); `HEAD` gets the headers alone.
+    fn prepare(self: Box<Self>, mut head: Head, scope: &Scope) -> Prepare {
+        head.headers.remove(CONTENT_LENGTH);
+        head.headers.remove(CONNECTION);
+        let body = if head.sends_body(scope) {
+            StreamSource::new(Box::pin(self.into_stream(scope))).into_body()
+        } else {
+            crate::Body::empty()
+        };
+        Prepare::Ready(Ok((head, body)))
+    }
+}
+
 impl fmt::Debug for EventSource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("EventSource")
@@ -175,7 +191,7 @@ impl fmt::Debug for EventSource {
 
 /// The encoded event stream: batches ready events into one chunk, pings when idle, ends on
 /// server shutdown.
-pub(crate) struct EventStream {
+struct EventStream {
     /// `None` once ended: the user's stream is dropped at once.
     source: Option<Pin<Box<dyn EncodeStream>>>,
     separator: Separator,
@@ -370,13 +386,13 @@ impl EventSourceResponse {
     }
 
     fn from_source(source: Pin<Box<dyn EncodeStream>>) -> Self {
-        let mut response = Response::from_content(Content::Events(Box::new(EventSource {
+        let mut response = Response::from_source(EventSource {
             source,
             separator: Separator::CrLf,
             ping: DEFAULT_PING,
             ping_event: None,
             grace: Duration::ZERO,
-        })));
+        });
         response.set_content_type(EVENT_STREAM);
         let headers = response.headers_mut();
         headers.insert(CACHE_CONTROL, NO_STORE);
@@ -385,10 +401,7 @@ impl EventSourceResponse {
     }
 
     fn source_mut(&mut self) -> Option<&mut EventSource> {
-        match self.0.content_mut() {
-            Content::Events(source) => Some(source),
-            _ => None,
-        }
+        self.0.source_mut::<EventSource>()
     }
 
     /// Sends a ping after `interval` without an event (default 15 s; zero disables pings).
@@ -476,9 +489,3 @@ response_kind!(
     EventSourceResponse,
     "EventSourceResponse::from_iter([\"a\"])"
 );
-
-/// Headers an event stream never sends, whoever set them.
-pub(crate) fn strip_forbidden_headers(headers: &mut http::HeaderMap) {
-    headers.remove(CONTENT_LENGTH);
-    headers.remove(CONNECTION);
-}

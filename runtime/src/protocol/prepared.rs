@@ -7,9 +7,9 @@ use http::{HeaderMap, StatusCode};
 use http_body::Body as _;
 use http_body_util::BodyExt;
 
+use super::{Message, Receiver, Sender};
 use crate::body::{Background, Body};
 use crate::error::{Error, Result};
-use crate::protocol::{Message, Receiver, Sender};
 
 /// A head and a body source: what `prepare` makes of a response for one request.
 #[derive(Debug)]

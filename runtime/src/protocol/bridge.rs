@@ -16,13 +16,13 @@ use futures_util::FutureExt;
 use http::{HeaderMap, StatusCode};
 use http_body::Frame;
 
+use super::{
+    App, Message, Prepared, Receiver, ReceiverKind, RequestBody, RequestEvent, Scope, Sender,
+    SenderKind,
+};
 use crate::blocking::panic_message;
 use crate::body::Body;
 use crate::error::{Error, Result};
-use crate::protocol::{
-    App, Message, Receiver, ReceiverKind, RequestBody, RequestEvent, Scope, Sender, SenderKind,
-};
-use crate::response::Prepared;
 
 type AppOutcome = std::thread::Result<Result<()>>;
 type AppFuture = Pin<Box<dyn Future<Output = AppOutcome> + Send>>;
@@ -188,7 +188,7 @@ pub(crate) async fn respond<A: App>(
                 None => (Some(app), None),
             };
             let body = BridgeBody { shared, app, error };
-            let mut response = http::Response::new(Body::bridge(body));
+            let mut response = http::Response::new(Body::from_source(body));
             *response.status_mut() = status;
             *response.headers_mut() = headers;
             response
@@ -247,17 +247,23 @@ impl BridgeBody {
         }
         state.end.then_some(Poll::Ready(None))
     }
+}
 
-    pub(crate) fn poll_frame(
-        &mut self,
+impl http_body::Body for BridgeBody {
+    type Data = Bytes;
+    type Error = Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>>>> {
+        let this = self.get_mut();
         loop {
-            if let Some(ready) = self.take_chunk() {
+            if let Some(ready) = this.take_chunk() {
                 return ready;
             }
-            let Some(app) = self.app.as_mut() else {
-                let error = self.error.take().unwrap_or_else(|| {
+            let Some(app) = this.app.as_mut() else {
+                let error = this.error.take().unwrap_or_else(|| {
                     Error::protocol("the app returned before sending the last body message")
                 });
                 tracing::error!(%error, "response aborted");
@@ -265,17 +271,17 @@ impl BridgeBody {
             };
             match app.as_mut().poll(cx) {
                 Poll::Ready(outcome) => {
-                    self.app = None;
-                    self.error = failure(outcome);
+                    this.app = None;
+                    this.error = failure(outcome);
                 }
                 Poll::Pending => {
-                    return self.take_chunk().unwrap_or(Poll::Pending);
+                    return this.take_chunk().unwrap_or(Poll::Pending);
                 }
             }
         }
     }
 
-    pub(crate) fn is_end_stream(&self) -> bool {
+    fn is_end_stream(&self) -> bool {
         let state = self.shared.lock();
         state.end && state.chunk.is_none()
     }
