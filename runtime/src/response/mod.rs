@@ -377,8 +377,20 @@ impl Response {
         self,
         scope: &'a Scope,
     ) -> impl Future<Output = Result<http::Response<crate::Body>>> + Send + 'a {
-        let start = self.start(scope);
-        async move { Ok(start.finish().await?.into_http()) }
+        use futures_util::future::Either;
+        match self.start(scope) {
+            // Nothing to wait for (every body but a cold file's): the answer is made here,
+            // and the future only hands it over.
+            Start {
+                prepare: Prepare::Ready(resolved),
+                background,
+                send_timeout,
+            } => Either::Left(std::future::ready(resolved.map(|(head, body)| {
+                Prepared::new(head.status, head.headers, body, background, send_timeout)
+                    .into_http()
+            }))),
+            start => Either::Right(async move { Ok(start.finish().await?.into_http()) }),
+        }
     }
 
     /// [`into_http`](Self::into_http) without awaiting: a file is opened and checked on the
