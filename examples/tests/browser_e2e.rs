@@ -215,8 +215,8 @@ fn showcase_in_headless_chromium() {
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
     let e2e = manifest.join("e2e");
     let node = provision::node();
-    provision::npm_ci(&e2e);
     let chromium = provision::chromium();
+    provision::npm_ci(&e2e);
     let binary = showcase_binary(manifest);
     let artifacts = std::env::var_os("E2E_ARTIFACTS").map_or_else(
         || {

@@ -256,8 +256,9 @@ pub fn npm_ci(dir: &Path) {
         .unwrap_or_else(|error| panic!("cannot run {}: {error}", npm.display()));
     assert!(
         output.status.success() && npm_installed(dir),
-        "`{fix}` failed ({}); is the npm registry reachable? Its last lines:\n{}\nRun `{fix}` \
-         by hand once it is, then the tests again",
+        "`{fix}` failed ({}); its last lines say why (an npm registry out of reach, a \
+         directory this user cannot write):\n{}\nRun `{fix}` by hand once that is fixed, then \
+         the tests again",
         output.status,
         tail(&output)
     );

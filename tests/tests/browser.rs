@@ -71,10 +71,9 @@ fn open(chromium: &Path, url: &str) -> Browser {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn event_source_resumes_after_the_server_drops_the_connection() {
-    // First, so an install does not eat into the browser's time limit below.
-    let chromium = tokio::task::spawn_blocking(provision::chromium)
-        .await
-        .expect("Chromium");
+    // First, before any server runs, so an install neither blocks one nor eats into the
+    // browser's time limit below.
+    let chromium = provision::chromium();
     let connections: Arc<Mutex<Vec<Option<String>>>> = Arc::default();
     let (report, mut reports) = mpsc::unbounded_channel::<String>();
 
