@@ -77,7 +77,8 @@ pub fn debian_package(package: &str, binary: &str) -> PathBuf {
              provides `{binary}` with the system's package manager, then run the tests again"
         );
     };
-    let _lock = Lock::acquire(&format!("respond-provision-apt-{package}.lock"));
+    // One lock for every package: two `apt-get` runs at once would fight over apt's own locks.
+    let _lock = Lock::acquire("respond-provision-apt.lock");
     // Another test process may have installed it while this one waited for the lock.
     if let Some(path) = find_binary(binary) {
         return path;
