@@ -5,10 +5,11 @@
 //! a video that plays and seeks with `206` range requests, and live server-sent events.
 //! Screenshots go to `target/e2e-artifacts/` (or `$E2E_ARTIFACTS`).
 //!
-//! Needs Node.js 20 or later (`$NODE`, or `node` on the PATH), playwright-core (installed
-//! with `npm ci --prefix examples/e2e` when missing) and Chromium (`$CHROMIUM`, or
-//! `/usr/bin/chromium`); `.ci/run` installs them. A missing one fails the test with what to
-//! do: it never passes by skipping.
+//! Needs Node.js 20 or later (`$NODE`, or `node` on the PATH), playwright-core (the test
+//! runs `npm ci --prefix examples/e2e` when it is missing) and Chromium (`$CHROMIUM`, or
+//! Debian's `chromium`, which the test installs on first use when it runs as root or with
+//! passwordless sudo); see `respond_tests::provision`. What it cannot provision fails the
+//! test with what to do: it never passes by skipping.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -17,6 +18,8 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc;
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
+
+use respond_tests::provision;
 
 /// How long the showcase may take to print its address and answer.
 const STARTUP_LIMIT: Duration = Duration::from_secs(60);
@@ -179,69 +182,6 @@ fn newest_file(path: &Path) -> (std::time::SystemTime, PathBuf) {
     newest
 }
 
-/// Panics with what to install unless Node.js, playwright-core and Chromium are there.
-fn prerequisites(node: &Path, e2e: &Path, chromium: &Path) {
-    let install = "`.ci/run` installs all of it; by hand: `apt-get install nodejs npm chromium` \
-                   and `npm ci --prefix examples/e2e`";
-    match Command::new(node).arg("--version").output() {
-        Ok(out) if out.status.success() => {
-            let version = String::from_utf8_lossy(&out.stdout).trim().to_owned();
-            let major: u32 = version
-                .trim_start_matches('v')
-                .split('.')
-                .next()
-                .and_then(|major| major.parse().ok())
-                .unwrap_or(0);
-            assert!(
-                major >= 20,
-                "Node.js {version} is too old for playwright-core: 20 or later is needed ({install})"
-            );
-        }
-        Ok(out) => panic!(
-            "`{} --version` failed ({}): {install}",
-            node.display(),
-            out.status
-        ),
-        Err(error) => panic!(
-            "Node.js is missing (`{}`: {error}); the browser test needs it: {install}",
-            node.display()
-        ),
-    }
-    let playwright = e2e.join("node_modules/playwright-core/package.json");
-    if !playwright.is_file() {
-        // The lock file pins the version: install it, so `cargo test --workspace` works on a
-        // fresh checkout (`.ci/run` does the same up front).
-        eprintln!(
-            "installing playwright-core: npm ci --prefix {}",
-            e2e.display()
-        );
-        let npm = std::env::var_os("NPM").unwrap_or_else(|| "npm".into());
-        let installed = Command::new(&npm)
-            .args([
-                "ci",
-                "--no-audit",
-                "--no-fund",
-                "--loglevel=error",
-                "--prefix",
-            ])
-            .arg(e2e)
-            .status();
-        if let Err(error) = installed {
-            eprintln!("npm could not run: {error}");
-        }
-    }
-    assert!(
-        playwright.is_file(),
-        "playwright-core is not installed ({} is missing): run `npm ci --prefix examples/e2e` ({install})",
-        playwright.display()
-    );
-    assert!(
-        chromium.is_file(),
-        "Chromium is missing at {} (set $CHROMIUM to another path): {install}",
-        chromium.display()
-    );
-}
-
 /// Runs `command` for at most `limit`, killing it past that; returns its status (None when
 /// killed), stdout and stderr.
 fn run_with_limit(mut command: Command, limit: Duration) -> (Option<ExitStatus>, String, String) {
@@ -274,10 +214,9 @@ fn run_with_limit(mut command: Command, limit: Duration) -> (Option<ExitStatus>,
 fn showcase_in_headless_chromium() {
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
     let e2e = manifest.join("e2e");
-    let node = std::env::var_os("NODE").map_or_else(|| PathBuf::from("node"), PathBuf::from);
-    let chromium = std::env::var_os("CHROMIUM")
-        .map_or_else(|| PathBuf::from("/usr/bin/chromium"), PathBuf::from);
-    prerequisites(&node, &e2e, &chromium);
+    let node = provision::node();
+    let chromium = provision::chromium();
+    provision::npm_ci(&e2e);
     let binary = showcase_binary(manifest);
     let artifacts = std::env::var_os("E2E_ARTIFACTS").map_or_else(
         || {

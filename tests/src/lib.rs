@@ -1,5 +1,7 @@
 //! Helpers shared by the integration tests: a server on loopback and clients that show the
-//! exact bytes on the wire.
+//! exact bytes on the wire; [`provision`] brings what the tests need from outside Cargo.
+
+pub mod provision;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

@@ -2,10 +2,11 @@
 //! server ends the stream the browser reconnects with `Last-Event-ID` and the stream
 //! resumes without loss or duplicates.
 //!
-//! Needs Chromium (Debian's `chromium` package; `.ci/run` installs it). Set `CHROMIUM` to
-//! use another binary. Without one the test fails and says how to get it: it never skips.
+//! Needs Chromium: `$CHROMIUM`, or Debian's `chromium`, which the test installs on first use
+//! when it runs as root or with passwordless sudo (`respond_tests::provision`). Where it
+//! cannot, the test fails and says how to get it: it never skips.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -15,7 +16,7 @@ use respond::{
     EventSourceResponse, HtmlResponse, PlainTextResponse, Receiver, Response, Scope, Sender,
     ServerSentEvent,
 };
-use respond_tests::TestServer;
+use respond_tests::{TestServer, provision};
 use tokio::sync::mpsc;
 
 const EVENTS_PER_CONNECTION: u64 = 3;
@@ -34,25 +35,6 @@ source.onmessage = (event) => {
 };
 </script></body></html>"#;
 
-fn chromium() -> PathBuf {
-    if let Some(path) = std::env::var_os("CHROMIUM") {
-        return PathBuf::from(path);
-    }
-    for candidate in [
-        "/usr/bin/chromium",
-        "/usr/bin/chromium-browser",
-        "/usr/bin/google-chrome",
-    ] {
-        if std::path::Path::new(candidate).exists() {
-            return PathBuf::from(candidate);
-        }
-    }
-    panic!(
-        "this test drives a real browser: install Chromium (`apt-get install chromium`) or set \
-         CHROMIUM to a Chromium or Chrome binary"
-    );
-}
-
 struct Browser(Child, PathBuf);
 
 impl Drop for Browser {
@@ -63,9 +45,9 @@ impl Drop for Browser {
     }
 }
 
-fn open(url: &str) -> Browser {
+fn open(chromium: &Path, url: &str) -> Browser {
     let profile = std::env::temp_dir().join(format!("respond-chromium-{}", std::process::id()));
-    let child = Command::new(chromium())
+    let child = Command::new(chromium)
         .args([
             "--headless",
             "--no-sandbox",
@@ -89,6 +71,9 @@ fn open(url: &str) -> Browser {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn event_source_resumes_after_the_server_drops_the_connection() {
+    // First, before any server runs, so an install neither blocks one nor eats into the
+    // browser's time limit below.
+    let chromium = provision::chromium();
     let connections: Arc<Mutex<Vec<Option<String>>>> = Arc::default();
     let (report, mut reports) = mpsc::unbounded_channel::<String>();
 
@@ -136,7 +121,7 @@ async fn event_source_resumes_after_the_server_drops_the_connection() {
     };
 
     let server = TestServer::start(app).await;
-    let browser = open(&format!("http://{}/", server.addr()));
+    let browser = open(&chromium, &format!("http://{}/", server.addr()));
     let received = tokio::time::timeout(Duration::from_secs(60), reports.recv())
         .await
         .expect("the browser reported within 60 s")

@@ -893,14 +893,15 @@ async fn disconnect_mid_file_stops_reading_and_runs_background() {
     assert_eq!(ran.load(Ordering::SeqCst), 1);
 }
 
-/// Runs curl with `args` and returns its standard output. CI installs curl: a missing one
-/// fails the test loudly rather than skipping it.
+/// Runs curl with `args` and returns its standard output. Debian's `curl` is installed on
+/// first use where it is missing (`respond_tests::provision`); where it cannot be, the test
+/// fails and says what to install, never skips.
 fn curl(args: &[&str]) -> Vec<u8> {
-    let output = Command::new("curl")
+    let output = Command::new(respond_tests::provision::debian_package("curl", "curl"))
         .args(["--silent", "--show-error", "--max-time", "20"])
         .args(args)
         .output()
-        .unwrap_or_else(|error| panic!("curl is required for this test (CI installs it): {error}"));
+        .unwrap_or_else(|error| panic!("cannot run curl: {error}"));
     assert!(
         output.status.success(),
         "curl {args:?} failed: {}",
