@@ -42,8 +42,9 @@ pub(crate) struct State {
 
 /// What the deadline of a connection says now.
 pub(crate) enum Check {
-    /// Close it: the reason.
-    Expired(&'static str),
+    /// Close it: the reason, and whether it served a request (then it gets a graceful
+    /// goodbye; a connection that never sent a whole request is dropped at once).
+    Expired(&'static str, bool),
     /// Look again then.
     At(Instant),
 }
@@ -88,8 +89,9 @@ impl Registry {
     }
 
     /// Registers a new connection; at the cap, first closes the least useful one: a silent
-    /// connection (the oldest), else an idle one (the longest idle).
-    pub(crate) fn admit(self: &Arc<Self>) -> Ticket {
+    /// connection (the oldest), else an idle one (the longest idle). When every connection
+    /// is busy, waits for one to end or go idle (the only accepted socket over the cap).
+    pub(crate) async fn admit(self: &Arc<Self>) -> Ticket {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let state = Arc::new(State {
             registry: Arc::clone(self),
@@ -98,25 +100,34 @@ impl Registry {
             since: AtomicU64::new(self.now_millis()),
             close: Notify::new(),
         });
-        let mut open = self.lock();
-        while open.len() >= self.cap {
-            let victim = open
-                .iter()
-                .filter(|(_, state)| !state.is_busy())
-                .min_by_key(|(_, state)| {
-                    (
-                        state.served.load(Ordering::Relaxed),
-                        state.since.load(Ordering::Relaxed),
-                    )
-                })
-                .map(|(id, _)| *id);
-            let Some(victim) = victim else { break };
-            if let Some(shed) = open.remove(&victim) {
-                shed.close.notify_one();
+        loop {
+            self.waiting.store(true, Ordering::SeqCst);
+            {
+                let mut open = self.lock();
+                if open.len() >= self.cap {
+                    let victim = open
+                        .iter()
+                        .filter(|(_, state)| !state.is_busy())
+                        .min_by_key(|(_, state)| {
+                            (
+                                state.served.load(Ordering::Relaxed),
+                                state.since.load(Ordering::Relaxed),
+                            )
+                        })
+                        .map(|(id, _)| *id);
+                    if let Some(shed) = victim.and_then(|victim| open.remove(&victim)) {
+                        shed.close.notify_one();
+                    }
+                }
+                if open.len() < self.cap {
+                    self.waiting.store(false, Ordering::SeqCst);
+                    state.since.store(self.now_millis(), Ordering::Relaxed);
+                    open.insert(id, Arc::clone(&state));
+                    return Ticket { id, state };
+                }
             }
+            self.changed.notified().await;
         }
-        open.insert(id, Arc::clone(&state));
-        Ticket { id, state }
     }
 
     /// Closes every connection at once (a graceful shutdown that ran out of time).
@@ -189,7 +200,8 @@ impl Ticket {
         }
         let since = state.registry.epoch
             + std::time::Duration::from_millis(state.since.load(Ordering::Relaxed));
-        let (deadline, reason) = if state.served.load(Ordering::Relaxed) {
+        let served = state.served.load(Ordering::Relaxed);
+        let (deadline, reason) = if served {
             (after(since, limits.idle_timeout), "idle timeout")
         } else {
             (
@@ -198,7 +210,7 @@ impl Ticket {
             )
         };
         if deadline <= now {
-            Check::Expired(reason)
+            Check::Expired(reason, served)
         } else {
             Check::At(deadline)
         }

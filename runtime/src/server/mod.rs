@@ -194,11 +194,12 @@ impl Server {
             let accepted = tokio::select! {
                 accepted = async {
                     registry.room().await;
-                    listener.accept().await
+                    let (stream, peer) = listener.accept().await?;
+                    Ok::<_, std::io::Error>((stream, peer, registry.admit().await))
                 } => accepted,
                 () = &mut signal => break,
             };
-            let (stream, peer) = match accepted {
+            let (stream, peer, ticket) = match accepted {
                 Ok(accepted) => accepted,
                 Err(error) => {
                     // Out of file descriptors and similar: back off instead of spinning.
@@ -211,7 +212,7 @@ impl Server {
                 peer,
                 local,
                 shutdown: shutdown.clone(),
-                ticket: registry.admit(),
+                ticket,
                 limits: Arc::clone(&limits),
             };
             let builder = Arc::clone(&builder);
@@ -321,7 +322,11 @@ impl Connection {
                     }
                     match ticket.check(&limits, now) {
                         Check::At(next) => timer.as_mut().reset(next),
-                        Check::Expired(reason) => {
+                        Check::Expired(reason, false) => {
+                            tracing::debug!(%peer, reason, "dropping the connection");
+                            return;
+                        }
+                        Check::Expired(reason, true) => {
                             tracing::debug!(%peer, reason, "closing the connection");
                             closing = true;
                             connection.as_mut().graceful_shutdown();
