@@ -450,7 +450,8 @@ struct Options {
 }
 
 fn options() -> Result<Options, String> {
-    const USAGE: &str = "usage: showcase [--addr HOST:PORT] [--timeouts SECS] [--max-connections N]";
+    const USAGE: &str =
+        "usage: showcase [--addr HOST:PORT] [--timeouts SECS] [--max-connections N]";
     let mut args = std::env::args().skip(1);
     let mut addr = std::env::var("ADDR").ok();
     let (mut timeouts, mut max_connections) = (None, None);
