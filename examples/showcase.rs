@@ -4,7 +4,11 @@
 //! cargo run --example showcase                    # http://127.0.0.1:8000
 //! cargo run --example showcase -- --addr 0.0.0.0:9000
 //! ADDR=127.0.0.1:9000 cargo run --example showcase
+//! cargo run --example showcase -- --timeouts 2 --max-connections 1024
 //! ```
+//!
+//! `--timeouts SECS` sets the header, idle and request-body timeouts at once (the soak uses
+//! short ones to watch attackers being closed); `--max-connections N` the connection cap.
 //!
 //! Try it with curl: `curl -i http://127.0.0.1:8000/json`.
 
@@ -438,30 +442,56 @@ async fn app(scope: Scope, mut receive: Receiver, mut send: Sender) -> respond::
     route(&scope).send(&scope, &mut receive, &mut send).await
 }
 
-fn address() -> Result<SocketAddr, String> {
+/// The command line: the address and the optional connection limits.
+struct Options {
+    addr: SocketAddr,
+    timeouts: Option<Duration>,
+    max_connections: Option<usize>,
+}
+
+fn options() -> Result<Options, String> {
+    const USAGE: &str =
+        "usage: showcase [--addr HOST:PORT] [--timeouts SECS] [--max-connections N]";
     let mut args = std::env::args().skip(1);
     let mut addr = std::env::var("ADDR").ok();
+    let (mut timeouts, mut max_connections) = (None, None);
     while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--addr" => {
-                addr = Some(
-                    args.next()
-                        .ok_or("--addr needs a value, e.g. 127.0.0.1:8000")?,
-                )
+        let (name, inline) = match arg.split_once('=') {
+            Some((name, value)) => (name.to_owned(), Some(value.to_owned())),
+            None => (arg.clone(), None),
+        };
+        let mut value = || {
+            inline
+                .clone()
+                .or_else(|| args.next())
+                .ok_or(format!("{name} needs a value; {USAGE}"))
+        };
+        match name.as_str() {
+            "--addr" => addr = Some(value()?),
+            "--timeouts" => {
+                let secs: f64 = value()?
+                    .parse()
+                    .map_err(|_| format!("--timeouts takes seconds; {USAGE}"))?;
+                timeouts = Some(Duration::from_secs_f64(secs));
             }
-            other => match other.strip_prefix("--addr=") {
-                Some(value) => addr = Some(value.to_owned()),
-                None => {
-                    return Err(format!(
-                        "unknown argument {other:?}; usage: showcase [--addr HOST:PORT]"
-                    ));
-                }
-            },
+            "--max-connections" => {
+                let max: usize = value()?
+                    .parse()
+                    .map_err(|_| format!("--max-connections takes a number; {USAGE}"))?;
+                max_connections = Some(max.max(1));
+            }
+            other => return Err(format!("unknown argument {other:?}; {USAGE}")),
         }
     }
     let addr = addr.unwrap_or_else(|| "127.0.0.1:8000".to_owned());
-    addr.parse()
-        .map_err(|error| format!("invalid address {addr:?}: {error}"))
+    let addr = addr
+        .parse()
+        .map_err(|error| format!("invalid address {addr:?}: {error}"))?;
+    Ok(Options {
+        addr,
+        timeouts,
+        max_connections,
+    })
 }
 
 /// Ctrl-C, or SIGTERM on Unix.
@@ -495,20 +525,30 @@ async fn main() {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .init();
-    let addr = match address() {
-        Ok(addr) => addr,
+    let options = match options() {
+        Ok(options) => options,
         Err(message) => {
             eprintln!("{message}");
             std::process::exit(2);
         }
     };
-    let server = match Server::bind(addr).await {
+    let addr = options.addr;
+    let mut server = match Server::bind(addr).await {
         Ok(server) => server,
         Err(error) => {
             eprintln!("cannot listen on {addr}: {error}");
             std::process::exit(1);
         }
     };
+    if let Some(timeout) = options.timeouts {
+        server = server
+            .with_header_timeout(timeout)
+            .with_idle_timeout(timeout)
+            .with_request_body_timeout(timeout);
+    }
+    if let Some(max) = options.max_connections {
+        server = server.with_max_connections(max);
+    }
     let local = server.local_addr().unwrap_or(addr);
     println!("respond showcase listening on http://{local}");
     let shutdown = async {

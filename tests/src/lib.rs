@@ -3,6 +3,8 @@
 
 pub mod provision;
 
+pub mod h2raw;
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -27,7 +29,12 @@ pub struct TestServer {
 impl TestServer {
     /// Starts serving `app`.
     pub async fn start<A: App>(app: A) -> Self {
-        let server = Server::bind("127.0.0.1:0").await.expect("bind loopback");
+        TestServer::start_with(app, |server| server).await
+    }
+
+    /// Starts serving `app` on a server that `configure` set up (limits, timeouts).
+    pub async fn start_with<A: App>(app: A, configure: impl FnOnce(Server) -> Server) -> Self {
+        let server = configure(Server::bind("127.0.0.1:0").await.expect("bind loopback"));
         let addr = server.local_addr().expect("local address");
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(

@@ -4,6 +4,11 @@
 //! expected, `Content-Length` equal to the body, ranges equal to the file's bytes, JSON that
 //! parses, events that arrive. It prints the counts; any unexpected status or malformed
 //! response makes it exit 1. `soak.sh` runs it against the showcase and samples the RSS.
+//!
+//! With a fifth argument `attack`, hostile clients run beside the ordinary ones, each
+//! reconnecting whenever the server closes it: silent sockets, idle keep-alive connections,
+//! request bodies trickled at a byte a second, HTTP/2 PING floods and rapid resets. Their
+//! closes are counted; the ordinary clients must still see zero errors.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -30,8 +35,8 @@ struct Counts {
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    if args.len() != 4 {
-        eprintln!("usage: soak <addr> <seconds> <concurrency> <static-dir>");
+    if args.len() != 4 && !(args.len() == 5 && args[4] == "attack") {
+        eprintln!("usage: soak <addr> <seconds> <concurrency> <static-dir> [attack]");
         std::process::exit(2);
     }
     let addr: SocketAddr = args[0].parse().expect("addr");
@@ -45,6 +50,10 @@ fn main() {
         let client: HttpClient = Client::builder(TokioExecutor::new()).build_http();
         let deadline = Instant::now() + Duration::from_secs(seconds);
         let mut tasks = Vec::new();
+        let attackers = Arc::new(attack::Closes::default());
+        if args.len() == 5 {
+            attack::spawn(addr, deadline, &attackers);
+        }
         for worker in 0..concurrency {
             let (client, counts, file) = (client.clone(), Arc::clone(&counts), Arc::clone(&file));
             tasks.push(tokio::spawn(async move {
@@ -73,6 +82,9 @@ fn main() {
         }
         for task in tasks {
             task.await.expect("worker");
+        }
+        if args.len() == 5 {
+            println!("{}", attackers.report());
         }
     });
     let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
@@ -197,6 +209,124 @@ async fn one(client: &HttpClient, addr: SocketAddr, n: u64, file: &[u8], counts:
             .map_err(|_| Failure::Malformed("/events: no event within 5 s".into()))?;
             counts.events.fetch_add(1, Ordering::Relaxed);
             read
+        }
+    }
+}
+
+/// The hostile clients of `soak ... attack`.
+mod attack {
+    use std::net::SocketAddr;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::time::{Duration, Instant};
+
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpStream;
+
+    const PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00\x00\x04\x00\x00\x00\x00\x00";
+
+    /// How often the server closed each kind of attacker.
+    #[derive(Default)]
+    pub(crate) struct Closes {
+        silent: AtomicU64,
+        idle: AtomicU64,
+        trickle: AtomicU64,
+        ping_flood: AtomicU64,
+        rapid_reset: AtomicU64,
+    }
+
+    impl Closes {
+        pub(crate) fn report(&self) -> String {
+            let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
+            format!(
+                "attackers closed by the server: silent {} idle {} trickle {} ping_flood {} rapid_reset {}",
+                get(&self.silent),
+                get(&self.idle),
+                get(&self.trickle),
+                get(&self.ping_flood),
+                get(&self.rapid_reset)
+            )
+        }
+    }
+
+    fn frame(kind: u8, flags: u8, stream: u32, payload: &[u8]) -> Vec<u8> {
+        let mut bytes = (payload.len() as u32).to_be_bytes()[1..].to_vec();
+        bytes.extend([kind, flags]);
+        bytes.extend(stream.to_be_bytes());
+        bytes.extend(payload);
+        bytes
+    }
+
+    /// 100 silent sockets, 50 idle keep-alive ones, 20 trickled bodies, 5 PING floods and 5
+    /// rapid-reset loops, each reconnecting when closed, until `deadline`.
+    pub(crate) fn spawn(addr: SocketAddr, deadline: Instant, closes: &Arc<Closes>) {
+        let kinds: [(usize, fn(&Closes) -> &AtomicU64, &'static [u8], u8); 5] = [
+            (100, |c| &c.silent, b"", 0),
+            (50, |c| &c.idle, b"GET /plain HTTP/1.1\r\nHost: soak\r\n\r\n", 0),
+            (20, |c| &c.trickle, b"POST /plain HTTP/1.1\r\nHost: soak\r\nContent-Length: 1000000\r\n\r\n", 1),
+            (5, |c| &c.ping_flood, PREFACE, 2),
+            (5, |c| &c.rapid_reset, PREFACE, 3),
+        ];
+        for (count, counter, opening, mode) in kinds {
+            for _ in 0..count {
+                let closes = Arc::clone(closes);
+                tokio::spawn(async move {
+                    while Instant::now() < deadline {
+                        let Ok(mut socket) = TcpStream::connect(addr).await else {
+                            tokio::time::sleep(Duration::from_millis(100)).await;
+                            continue;
+                        };
+                        let _ = socket.write_all(opening).await;
+                        let left = deadline.saturating_duration_since(Instant::now());
+                        let closed = tokio::time::timeout(left, misbehave(&mut socket, mode)).await;
+                        if closed.is_ok() {
+                            counter(&closes).fetch_add(1, Ordering::Relaxed);
+                        }
+                    }
+                });
+            }
+        }
+    }
+
+    /// Misbehaves until the server closes the connection.
+    async fn misbehave(socket: &mut TcpStream, mode: u8) {
+        let (mut read, mut write) = socket.split();
+        let drain = async {
+            let mut buf = vec![0u8; 16 * 1024];
+            while matches!(read.read(&mut buf).await, Ok(n) if n > 0) {}
+        };
+        let act = async {
+            let mut stream = 1u32;
+            loop {
+                let bytes = match mode {
+                    1 => b"x".to_vec(),
+                    2 => frame(0x6, 0, 0, &[1; 8]).repeat(100),
+                    3 => {
+                        // :method GET, :scheme http, :path /, :authority s; then RST_STREAM.
+                        let mut bytes = frame(0x1, 0x5, stream, &[0x82, 0x86, 0x84, 0x01, 0x01, b's']);
+                        bytes.extend(frame(0x3, 0, stream, &8u32.to_be_bytes()));
+                        stream += 2;
+                        bytes
+                    }
+                    _ => return std::future::pending::<()>().await,
+                };
+                if write.write_all(&bytes).await.is_err() {
+                    return;
+                }
+                if mode == 1 {
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+            }
+        };
+        // A PING flood does not read (that is the attack); the others read what comes.
+        if mode == 2 {
+            act.await;
+            drain.await;
+        } else {
+            tokio::select! {
+                () = drain => {}
+                () = act => {}
+            }
         }
     }
 }

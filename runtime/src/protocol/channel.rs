@@ -157,6 +157,7 @@ impl Sender {
 pub struct Receiver {
     kind: ReceiverKind,
     body_done: bool,
+    error: Option<Error>,
 }
 
 #[derive(Debug)]
@@ -190,6 +191,7 @@ impl Receiver {
         Receiver {
             kind,
             body_done: false,
+            error: None,
         }
     }
 
@@ -223,6 +225,7 @@ impl Receiver {
                         Some(Err(error)) => {
                             tracing::debug!(%error, "request body failed; treating it as a disconnect");
                             self.body_done = true;
+                            self.error = Some(Error::Body(error));
                             return RequestEvent::Disconnect;
                         }
                         None => {
@@ -246,6 +249,23 @@ impl Receiver {
                 }
             }
         }
+    }
+
+    /// Why the request body ended early: when [`receive`](Self::receive) gave
+    /// [`RequestEvent::Disconnect`] because reading the body failed (the server's
+    /// request-body timeout or minimum rate, a broken connection), the error, an
+    /// [`Error::Body`]; `None` otherwise.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let (events, mut receive) = respond::Receiver::channel(1);
+    /// drop(events);
+    /// assert_eq!(receive.body().await, None);
+    /// assert!(receive.error().is_none(), "a plain disconnect is no error");
+    /// # }
+    /// ```
+    pub fn error(&self) -> Option<&Error> {
+        self.error.as_ref()
     }
 
     /// Reads the whole request body. `None` when the client disconnected first.

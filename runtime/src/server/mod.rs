@@ -1,6 +1,9 @@
 //! The hyper outlet: [`serve`] and [`Server`], HTTP/1.1 and HTTP/2 on one port.
 
+mod connections;
+mod deadline;
 mod io;
+mod limits;
 
 use std::convert::Infallible;
 use std::fmt;
@@ -11,12 +14,18 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use hyper::service::service_fn;
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
-use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::{TcpListener, TcpStream, ToSocketAddrs};
 
+use self::connections::{Check, Registry, Ticket, Tracked};
+use self::deadline::{Pace, Paced};
+use self::limits::Limits;
 use crate::protocol::{App, RequestBody, Scope, Shutdown, WriteTimeout, bridge};
+
+/// How long a connection closed for a deadline may take to finish its goodbye (an HTTP/2
+/// GOAWAY) before it is dropped.
+const CLOSE_GRACE: Duration = Duration::from_secs(1);
 
 /// Serves `app` on `addr` until the process ends: HTTP/1.1 and HTTP/2 (prior knowledge) on
 /// one port.
@@ -45,12 +54,35 @@ pub async fn serve<A: App>(addr: impl ToSocketAddrs, app: A) -> std::io::Result<
 
 type Signal = Pin<Box<dyn Future<Output = ()> + Send>>;
 
-/// A server with its options: the listener, graceful shutdown and its time limit.
+/// A server with its options: the listener, graceful shutdown and its time limit, and the
+/// limits that keep hostile or vanished clients from holding it.
 ///
 /// Every accepted socket gets `TCP_NODELAY` (small streamed responses would otherwise wait
-/// on delayed ACKs). An HTTP/1.1 request head (request line and headers) may take up to
-/// 64 KiB; a larger one is answered `431 Request Header Fields Too Large`. Each connection runs on its own task; a failing or panicking app
-/// costs its own request and nothing else.
+/// on delayed ACKs). Each connection runs on its own task; a failing or panicking app
+/// costs its own request and nothing else. At start the server raises its soft
+/// file-descriptor limit (`RLIMIT_NOFILE`) to the hard limit and logs the figure, as Go's
+/// runtime does (on Linux).
+///
+/// # Limits
+///
+/// | limit | default | set with |
+/// |---|---|---|
+/// | first request head, from accept (covers HTTP/1.1-or-HTTP/2 detection) | 60 s | [`with_header_timeout`](Self::with_header_timeout) |
+/// | no request in flight (HTTP/1.1 keep-alive, HTTP/2 with no open stream) | 75 s | [`with_idle_timeout`](Self::with_idle_timeout) |
+/// | open connections (silent, then idle ones shed first) | half the fd limit | [`with_max_connections`](Self::with_max_connections) |
+/// | one wait for request-body bytes | 60 s | [`with_request_body_timeout`](Self::with_request_body_timeout) |
+/// | request-body average rate | 240 B/s after 5 s | [`with_request_body_min_rate`](Self::with_request_body_min_rate) |
+/// | HTTP/2 keep-alive PING, ack timeout | 30 s, 20 s | [`with_http2_keep_alive`](Self::with_http2_keep_alive) |
+/// | HTTP/2 concurrent streams | 128 | [`with_http2_max_concurrent_streams`](Self::with_http2_max_concurrent_streams) |
+/// | HTTP/1.1 request head; HTTP/2 header list (CONTINUATION frames count against it) | 64 KiB (a larger HTTP/1.1 head gets 431) | fixed |
+/// | HTTP/2 streams reset by the client before being accepted (rapid reset) | 20, then GOAWAY | fixed |
+/// | HTTP/2 streams reset by the server for client errors | 256, then GOAWAY | fixed |
+/// | response bytes queued per stream (HTTP/2) or connection (HTTP/1.1) | 64 KiB | fixed |
+/// | HTTP/2 receive windows (stream, connection); frame size | 1 MiB, 1 MiB; 16 KiB | fixed |
+///
+/// SETTINGS and PING floods meet back-pressure: h2 keeps one acknowledgement pending and stops
+/// reading until it is written, so a flooding client that does not read fills its own
+/// buffers, and the connection (with no open stream) ends at the idle timeout.
 ///
 /// ```
 /// use respond::{Server, PlainTextResponse, Scope, Receiver, Sender};
@@ -78,6 +110,7 @@ pub struct Server {
     listener: TcpListener,
     signal: Option<Signal>,
     shutdown_timeout: Option<Duration>,
+    limits: Limits,
 }
 
 impl Server {
@@ -96,6 +129,7 @@ impl Server {
             listener,
             signal: None,
             shutdown_timeout: None,
+            limits: Limits::default(),
         }
     }
 
@@ -137,33 +171,30 @@ impl Server {
             listener,
             signal,
             shutdown_timeout,
+            limits,
         } = self;
         let app = Arc::new(app);
         let local = listener.local_addr().ok();
+        let registry = Registry::new(limits.connection_cap(limits::raise_fd_limit()));
         let mut builder = auto::Builder::new(TokioExecutor::new());
-        // hyper keeps polling a body while its write queue holds less than `max_buf_size`
-        // (400 KiB by default): with 64 KiB file chunks that is seven chunks per slow client.
-        // 64 KiB keeps one queued chunk and a part of another per connection, and admits
-        // request heads of 64 KiB (a larger head gets a 431). Slow clients get smaller
-        // chunks (see `file::read`), so their queues stay smaller still.
-        builder
-            .http1()
-            .timer(TokioTimer::new())
-            .max_buf_size(64 * 1024);
-        builder.http2().timer(TokioTimer::new());
+        limits.configure(&mut builder);
         // Shared by every connection: cloning the builder per connection would copy both
         // protocol configurations each time.
         let builder = Arc::new(builder);
-        let graceful = GracefulShutdown::new();
+        let limits = Arc::new(limits);
         let shutdown = Shutdown::new();
         let mut signal = signal.unwrap_or_else(|| Box::pin(std::future::pending()));
 
         loop {
             let accepted = tokio::select! {
-                accepted = listener.accept() => accepted,
+                accepted = async {
+                    registry.room().await;
+                    let (stream, peer) = listener.accept().await?;
+                    Ok::<_, std::io::Error>((stream, peer, registry.admit().await))
+                } => accepted,
                 () = &mut signal => break,
             };
-            let (stream, peer) = match accepted {
+            let (stream, peer, ticket) = match accepted {
                 Ok(accepted) => accepted,
                 Err(error) => {
                     // Out of file descriptors and similar: back off instead of spinning.
@@ -172,17 +203,17 @@ impl Server {
                     continue;
                 }
             };
-            let watcher = graceful.watcher();
+            let connection = Connection {
+                peer,
+                local,
+                shutdown: shutdown.clone(),
+                ticket,
+                limits: Arc::clone(&limits),
+            };
             let builder = Arc::clone(&builder);
             let app = Arc::clone(&app);
-            let shutdown = shutdown.clone();
             tokio::spawn(async move {
-                let connection = Connection {
-                    peer,
-                    local,
-                    shutdown,
-                };
-                connection.serve(&builder, watcher, stream, app).await;
+                connection.serve(&builder, stream, app).await;
             });
         }
 
@@ -190,7 +221,7 @@ impl Server {
         shutdown.request();
         match shutdown_timeout {
             Some(timeout) => {
-                if tokio::time::timeout(timeout, graceful.shutdown())
+                if tokio::time::timeout(timeout, registry.emptied())
                     .await
                     .is_err()
                 {
@@ -198,9 +229,10 @@ impl Server {
                         ?timeout,
                         "graceful shutdown timed out; dropping open connections"
                     );
+                    registry.close_all();
                 }
             }
-            None => graceful.shutdown().await,
+            None => registry.emptied().await,
         }
         Ok(())
     }
@@ -211,13 +243,14 @@ struct Connection {
     peer: SocketAddr,
     local: Option<SocketAddr>,
     shutdown: Shutdown,
+    ticket: Ticket,
+    limits: Arc<Limits>,
 }
 
 impl Connection {
     async fn serve<A: App>(
         self,
         builder: &auto::Builder<TokioExecutor>,
-        watcher: hyper_util::server::graceful::Watcher,
         stream: TcpStream,
         app: Arc<A>,
     ) {
@@ -228,10 +261,16 @@ impl Connection {
             peer,
             local,
             shutdown,
+            ticket,
+            limits,
         } = self;
         let write_timeout = WriteTimeout::default();
         let io = TokioIo::new(io::TimeoutIo::new(stream, write_timeout.clone()));
+        let state = Arc::clone(ticket.state());
+        let pace = Pace::new(&limits);
+        let stopping = shutdown.clone();
         let service = service_fn(move |request: http::Request<hyper::body::Incoming>| {
+            let in_flight = state.begin();
             let app = Arc::clone(&app);
             let (parts, body) = request.into_parts();
             let mut scope = Scope::from_parts(parts).with_client(peer);
@@ -241,14 +280,58 @@ impl Connection {
             scope = scope
                 .with_shutdown(shutdown.clone())
                 .with_write_timeout(write_timeout.clone());
+            // A request without a body stays unboxed; one with a body must keep its pace.
+            let body = if hyper::body::Body::is_end_stream(&body) {
+                RequestBody::Incoming(body)
+            } else {
+                RequestBody::boxed(Paced::new(body, pace))
+            };
             async move {
-                Ok::<_, Infallible>(
-                    bridge::respond(&*app, scope, RequestBody::Incoming(body)).await,
-                )
+                let response = bridge::respond(&*app, scope, body).await;
+                Ok::<_, Infallible>(response.map(|body| Tracked::new(body, in_flight)))
             }
         });
         let connection = builder.serve_connection(io, service);
-        if let Err(error) = watcher.watch(connection).await {
+        tokio::pin!(connection);
+        let stop = stopping.requested();
+        tokio::pin!(stop);
+        let timer = tokio::time::sleep(Duration::ZERO);
+        tokio::pin!(timer);
+        let (mut stopped, mut closing) = (false, false);
+        let result = loop {
+            tokio::select! {
+                result = connection.as_mut() => break result,
+                () = ticket.shed() => {
+                    tracing::debug!(%peer, "connection shed at the connection cap");
+                    return;
+                }
+                () = &mut stop, if !stopped => {
+                    stopped = true;
+                    connection.as_mut().graceful_shutdown();
+                }
+                () = &mut timer => {
+                    let now = tokio::time::Instant::now();
+                    if closing {
+                        tracing::debug!(%peer, "connection did not close in time; dropped");
+                        return;
+                    }
+                    match ticket.check(&limits, now) {
+                        Check::At(next) => timer.as_mut().reset(next),
+                        Check::Expired(reason, false) => {
+                            tracing::debug!(%peer, reason, "dropping the connection");
+                            return;
+                        }
+                        Check::Expired(reason, true) => {
+                            tracing::debug!(%peer, reason, "closing the connection");
+                            closing = true;
+                            connection.as_mut().graceful_shutdown();
+                            timer.as_mut().reset(now + CLOSE_GRACE);
+                        }
+                    }
+                }
+            }
+        };
+        if let Err(error) = result {
             tracing::debug!(%error, %peer, "connection ended with an error");
         }
     }
@@ -260,6 +343,7 @@ impl fmt::Debug for Server {
             .field("local_addr", &self.listener.local_addr().ok())
             .field("graceful_shutdown", &self.signal.is_some())
             .field("shutdown_timeout", &self.shutdown_timeout)
+            .field("limits", &self.limits)
             .finish()
     }
 }

@@ -1,0 +1,109 @@
+//! HTTP/2 frames written by hand, for clients that misbehave in ways the `h2` crate refuses
+//! to (floods, too many streams, endless CONTINUATION frames), and a way to watch whether
+//! the server has closed such a connection.
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+/// The client connection preface.
+pub const PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+/// Frame types.
+pub const DATA: u8 = 0x0;
+/// HEADERS.
+pub const HEADERS: u8 = 0x1;
+/// RST_STREAM.
+pub const RST_STREAM: u8 = 0x3;
+/// SETTINGS.
+pub const SETTINGS: u8 = 0x4;
+/// PING.
+pub const PING: u8 = 0x6;
+/// GOAWAY.
+pub const GOAWAY: u8 = 0x7;
+/// CONTINUATION.
+pub const CONTINUATION: u8 = 0x9;
+/// END_STREAM flag.
+pub const END_STREAM: u8 = 0x1;
+/// END_HEADERS flag.
+pub const END_HEADERS: u8 = 0x4;
+
+/// One frame: the 9-byte header and the payload.
+pub fn frame(kind: u8, flags: u8, stream: u32, payload: &[u8]) -> Vec<u8> {
+    let length = payload.len() as u32;
+    let mut bytes = Vec::with_capacity(9 + payload.len());
+    bytes.extend_from_slice(&length.to_be_bytes()[1..]);
+    bytes.push(kind);
+    bytes.push(flags);
+    bytes.extend_from_slice(&(stream & 0x7fff_ffff).to_be_bytes());
+    bytes.extend_from_slice(payload);
+    bytes
+}
+
+/// A SETTINGS frame with `(identifier, value)` pairs.
+pub fn settings(pairs: &[(u16, u32)]) -> Vec<u8> {
+    let payload: Vec<u8> = pairs
+        .iter()
+        .flat_map(|(id, value)| [&id.to_be_bytes()[..], &value.to_be_bytes()[..]].concat())
+        .collect();
+    frame(SETTINGS, 0, 0, &payload)
+}
+
+/// An HPACK block for `GET http://t{path}` (static-table indices and literals, no Huffman).
+pub fn get_block(path: &str) -> Vec<u8> {
+    let mut block = vec![0x82, 0x86]; // :method GET, :scheme http
+    block.push(0x04); // :path, literal without indexing
+    block.push(path.len() as u8);
+    block.extend_from_slice(path.as_bytes());
+    block.extend_from_slice(&[0x01, 0x01, b't']); // :authority t
+    block
+}
+
+/// A complete GET on `stream`.
+pub fn get(stream: u32, path: &str) -> Vec<u8> {
+    frame(HEADERS, END_HEADERS | END_STREAM, stream, &get_block(path))
+}
+
+/// Connects and sends the preface and an empty SETTINGS frame, plus `settings_pairs`.
+pub async fn connect(addr: SocketAddr, settings_pairs: &[(u16, u32)]) -> TcpStream {
+    let mut stream = TcpStream::connect(addr).await.expect("connect");
+    let mut hello = PREFACE.to_vec();
+    hello.extend(settings(settings_pairs));
+    hello.extend(frame(SETTINGS, 0x1, 0, &[])); // ACK of the server's settings, in advance
+    stream.write_all(&hello).await.expect("preface");
+    stream
+}
+
+/// Reads and discards until the server closes the connection (EOF or reset); the time it
+/// took, or `None` when it stayed open for `limit`.
+pub async fn until_closed(stream: &mut TcpStream, limit: Duration) -> Option<Duration> {
+    let started = Instant::now();
+    let mut buf = vec![0u8; 64 * 1024];
+    tokio::time::timeout(limit, async {
+        loop {
+            match stream.read(&mut buf).await {
+                Ok(0) | Err(_) => return started.elapsed(),
+                Ok(_) => {}
+            }
+        }
+    })
+    .await
+    .ok()
+}
+
+/// The frames read from `bytes`: `(type, flags, stream, payload)`; an unfinished tail is left.
+pub fn parse_frames(bytes: &[u8]) -> Vec<(u8, u8, u32, Vec<u8>)> {
+    let mut frames = Vec::new();
+    let mut rest = bytes;
+    while rest.len() >= 9 {
+        let length = u32::from_be_bytes([0, rest[0], rest[1], rest[2]]) as usize;
+        if rest.len() < 9 + length {
+            break;
+        }
+        let stream = u32::from_be_bytes([rest[5], rest[6], rest[7], rest[8]]) & 0x7fff_ffff;
+        frames.push((rest[3], rest[4], stream, rest[9..9 + length].to_vec()));
+        rest = &rest[9 + length..];
+    }
+    frames
+}
