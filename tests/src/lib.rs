@@ -1,6 +1,10 @@
 //! Helpers shared by the integration tests: a server on loopback and clients that show the
 //! exact bytes on the wire.
 
+pub mod events;
+pub mod provision;
+pub mod redis;
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
