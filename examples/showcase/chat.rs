@@ -6,8 +6,8 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use respond::{
-    ChannelEvent, ChannelHub, HtmlResponse, PlainTextResponse, Receiver, Response,
-    Scope, Sender, Start,
+    ChannelEvent, ChannelHub, HtmlResponse, PlainTextResponse, Receiver, Response, Scope, Sender,
+    Start,
 };
 
 const ROOM: &str = "chat";
@@ -32,7 +32,8 @@ pub(crate) fn init() -> Result<&'static str, String> {
         ),
         Err(_) => (builder.build(), "in-process"),
     };
-    HUB.set(hub).map_err(|_| "the chat hub is built once".to_owned())?;
+    HUB.set(hub)
+        .map_err(|_| "the chat hub is built once".to_owned())?;
     Ok(engine)
 }
 
@@ -62,7 +63,9 @@ pub(crate) async fn serve(
                 .find_map(|pair| pair.strip_prefix("last_event_id="))
                 .map(str::to_owned);
             let last = scope.last_event_id().map(str::to_owned).or(from_query);
-            hub().subscribe_after(ROOM, last.as_deref())?.into_response()
+            hub()
+                .subscribe_after(ROOM, last.as_deref())?
+                .into_response()
         }
         ("POST", "/chat/messages") => publish(receive.body().await.unwrap_or_default()).await,
         _ => PlainTextResponse::new("Method Not Allowed")
@@ -80,7 +83,10 @@ async fn publish(body: bytes::Bytes) -> Response {
     if text.is_empty() || text.len() > MAX_MESSAGE {
         return bad_request("a message has 1 to 2000 bytes");
     }
-    match hub().publish(ROOM, ChannelEvent::new(text).event("chat")).await {
+    match hub()
+        .publish(ROOM, ChannelEvent::new(text).event("chat"))
+        .await
+    {
         Ok(id) => PlainTextResponse::new(id.to_string())
             .with_status(201)
             .into_response(),

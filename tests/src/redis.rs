@@ -43,8 +43,22 @@ impl RedisServer {
             .args(["--bind", "127.0.0.1", "--port", &self.port.to_string()])
             .arg("--dir")
             .arg(self.dir.path())
-            .args(["--appendonly", "yes", "--appendfsync", "always", "--save", ""])
-            .args(["--daemonize", "no", "--protected-mode", "no", "--loglevel", "warning"])
+            .args([
+                "--appendonly",
+                "yes",
+                "--appendfsync",
+                "always",
+                "--save",
+                "",
+            ])
+            .args([
+                "--daemonize",
+                "no",
+                "--protected-mode",
+                "no",
+                "--loglevel",
+                "warning",
+            ])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
@@ -53,15 +67,27 @@ impl RedisServer {
         self.child = Some(child);
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
-            if let Ok(reply) = self.try_command(&["PING"]) {
-                if reply == "+PONG" {
-                    return;
-                }
+            if self
+                .try_command(&["PING"])
+                .is_ok_and(|reply| reply == "+PONG")
+            {
+                return;
             }
-            if let Some(status) = self.child.as_mut().and_then(|child| child.try_wait().ok().flatten()) {
-                panic!("redis-server exited at start ({status}) on port {}", self.port);
+            if let Some(status) = self
+                .child
+                .as_mut()
+                .and_then(|child| child.try_wait().ok().flatten())
+            {
+                panic!(
+                    "redis-server exited at start ({status}) on port {}",
+                    self.port
+                );
             }
-            assert!(Instant::now() < deadline, "redis-server on port {} did not answer PING within 20 s", self.port);
+            assert!(
+                Instant::now() < deadline,
+                "redis-server on port {} did not answer PING within 20 s",
+                self.port
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
     }

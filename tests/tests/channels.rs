@@ -15,20 +15,31 @@ fn offsets(events: &[StreamEvent]) -> Vec<u64> {
     events
         .iter()
         .map(|event| {
-            let id: EventId = event.id.as_deref().expect("an id").parse().expect("a hub id");
+            let id: EventId = event
+                .id
+                .as_deref()
+                .expect("an id")
+                .parse()
+                .expect("a hub id");
             id.offset()
         })
         .collect()
 }
 
 fn datas(events: &[StreamEvent]) -> Vec<String> {
-    events.iter().map(|event| event.data.clone().unwrap_or_default()).collect()
+    events
+        .iter()
+        .map(|event| event.data.clone().unwrap_or_default())
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn replay_and_live_meet_with_no_gap_and_no_duplicate_under_concurrent_publishes() {
     const TOTAL: u64 = 3000;
-    let hub = ChannelHub::builder().history_size(10_000).start(Start::Oldest).build();
+    let hub = ChannelHub::builder()
+        .history_size(10_000)
+        .start(Start::Oldest)
+        .build();
     let server = TestServer::start(channel_app(hub.clone())).await;
     let addr = server.addr();
     let publisher = {
@@ -51,9 +62,7 @@ async fn replay_and_live_meet_with_no_gap_and_no_duplicate_under_concurrent_publ
             let mut events = Vec::new();
             while events.len() < TOTAL as usize {
                 let want = chunk.min(TOTAL as usize - events.len());
-                events.extend(
-                    read_with_reconnects(|| addr, "/room", &mut last, want, WAIT).await,
-                );
+                events.extend(read_with_reconnects(|| addr, "/room", &mut last, want, WAIT).await);
             }
             events
         }));
@@ -62,7 +71,10 @@ async fn replay_and_live_meet_with_no_gap_and_no_duplicate_under_concurrent_publ
     for reader in readers {
         let events = reader.await.expect("reader");
         assert_eq!(offsets(&events), (1..=TOTAL).collect::<Vec<_>>());
-        assert_eq!(datas(&events), (1..=TOTAL).map(|n| format!("m{n}")).collect::<Vec<_>>());
+        assert_eq!(
+            datas(&events),
+            (1..=TOTAL).map(|n| format!("m{n}")).collect::<Vec<_>>()
+        );
         assert!(events.iter().all(|event| event.event.is_none()));
     }
     server.stop().await;
@@ -70,46 +82,75 @@ async fn replay_and_live_meet_with_no_gap_and_no_duplicate_under_concurrent_publ
 
 #[tokio::test]
 async fn the_history_is_bounded_by_count_and_a_client_behind_it_is_reset() {
-    let hub = ChannelHub::builder().history_size(3).start(Start::Oldest).build();
+    let hub = ChannelHub::builder()
+        .history_size(3)
+        .start(Start::Oldest)
+        .build();
     let server = TestServer::start(channel_app(hub.clone())).await;
     let mut epoch = String::new();
     for n in 1..=10 {
-        epoch = hub.publish("room", format!("m{n}")).await.unwrap().epoch().to_owned();
+        epoch = hub
+            .publish("room", format!("m{n}"))
+            .await
+            .unwrap()
+            .epoch()
+            .to_owned();
     }
     // Resumable: offsets 8 to 10 are kept.
-    let mut client = EventStreamClient::connect(server.addr(), "/room", Some(&format!("{epoch}:8"))).await;
+    let mut client =
+        EventStreamClient::connect(server.addr(), "/room", Some(&format!("{epoch}:8"))).await;
     let hint = client.next(WAIT).await;
-    assert_eq!(hint, Next::Event(StreamEvent { retry: Some(1000), ..StreamEvent::default() }));
+    assert_eq!(
+        hint,
+        Next::Event(StreamEvent {
+            retry: Some(1000),
+            ..StreamEvent::default()
+        })
+    );
     for n in 9..=10 {
-        let Next::Event(event) = client.next_data(WAIT).await else { panic!("event {n}") };
+        let Next::Event(event) = client.next_data(WAIT).await else {
+            panic!("event {n}")
+        };
         assert_eq!(event.id, Some(format!("{epoch}:{n}")));
         assert_eq!(event.data, Some(format!("m{n}")));
     }
     // Behind the history: the reset event, then what the history holds, then live.
-    let mut behind = EventStreamClient::connect(server.addr(), "/room", Some(&format!("{epoch}:2"))).await;
-    let Next::Event(reset) = behind.next_data(WAIT).await else { panic!("reset") };
+    let mut behind =
+        EventStreamClient::connect(server.addr(), "/room", Some(&format!("{epoch}:2"))).await;
+    let Next::Event(reset) = behind.next_data(WAIT).await else {
+        panic!("reset")
+    };
     assert_eq!(reset.event.as_deref(), Some("reset"));
     assert_eq!(reset.data.as_deref(), Some("history"));
     assert_eq!(reset.id, Some(format!("{epoch}:7")));
     for n in 8..=10 {
-        let Next::Event(event) = behind.next_data(WAIT).await else { panic!("event {n}") };
+        let Next::Event(event) = behind.next_data(WAIT).await else {
+            panic!("event {n}")
+        };
         assert_eq!(event.data, Some(format!("m{n}")));
     }
     hub.publish("room", "m11").await.unwrap();
     for stream in [&mut client, &mut behind] {
-        let Next::Event(event) = stream.next_data(WAIT).await else { panic!("live") };
+        let Next::Event(event) = stream.next_data(WAIT).await else {
+            panic!("live")
+        };
         assert_eq!(event.id, Some(format!("{epoch}:11")));
     }
     // Resuming from the reset event's id needs no second reset.
-    let mut again = EventStreamClient::connect(server.addr(), "/room", Some(&format!("{epoch}:7"))).await;
-    let Next::Event(event) = again.next_data(WAIT).await else { panic!("replay") };
+    let mut again =
+        EventStreamClient::connect(server.addr(), "/room", Some(&format!("{epoch}:7"))).await;
+    let Next::Event(event) = again.next_data(WAIT).await else {
+        panic!("replay")
+    };
     assert_eq!(event.id, Some(format!("{epoch}:8")));
     server.stop().await;
 }
 
 #[tokio::test]
 async fn the_history_is_bounded_by_age() {
-    let hub = ChannelHub::builder().history_age(Duration::from_millis(300)).build();
+    let hub = ChannelHub::builder()
+        .history_age(Duration::from_millis(300))
+        .build();
     let server = TestServer::start(channel_app(hub.clone())).await;
     let first = hub.publish("room", "old").await.unwrap();
     // A listener keeps the channel (and its epoch) while the event ages out; a channel left
@@ -120,14 +161,30 @@ async fn the_history_is_bounded_by_age() {
     let fresh = hub.publish("room", "fresh").await.unwrap();
     assert_eq!(fresh.epoch(), first.epoch());
     // Offset 1 has aged out: a client that saw nothing is reset; Start::Now drops the rest.
-    let mut client = EventStreamClient::connect(server.addr(), "/room", Some(&format!("{}:0", first.epoch()))).await;
-    let Next::Event(reset) = client.next_data(WAIT).await else { panic!("reset") };
-    assert_eq!((reset.event.as_deref(), reset.data.as_deref()), (Some("reset"), Some("history")));
+    let mut client = EventStreamClient::connect(
+        server.addr(),
+        "/room",
+        Some(&format!("{}:0", first.epoch())),
+    )
+    .await;
+    let Next::Event(reset) = client.next_data(WAIT).await else {
+        panic!("reset")
+    };
+    assert_eq!(
+        (reset.event.as_deref(), reset.data.as_deref()),
+        (Some("reset"), Some("history"))
+    );
     assert_eq!(reset.id, Some(fresh.to_string()));
     // A client that saw offset 1 misses only what is still kept.
-    let mut resumed = EventStreamClient::connect(server.addr(), "/room", Some(&first.to_string())).await;
-    let Next::Event(event) = resumed.next_data(WAIT).await else { panic!("fresh") };
-    assert_eq!((event.id, event.data.as_deref()), (Some(fresh.to_string()), Some("fresh")));
+    let mut resumed =
+        EventStreamClient::connect(server.addr(), "/room", Some(&first.to_string())).await;
+    let Next::Event(event) = resumed.next_data(WAIT).await else {
+        panic!("fresh")
+    };
+    assert_eq!(
+        (event.id, event.data.as_deref()),
+        (Some(fresh.to_string()), Some("fresh"))
+    );
     drop(listener);
     server.stop().await;
 }
@@ -141,25 +198,41 @@ async fn ids_of_another_epoch_or_not_the_hubs_are_reset_with_the_configured_even
         "not-an-id".to_owned(),
         "deadbeefdeadbeef:1".to_owned(),
         format!("{}:99", id.epoch()),
-        format!("{}:1", respond::ChannelHub::in_process().publish("x", "y").await.unwrap().epoch()),
+        format!(
+            "{}:1",
+            respond::ChannelHub::in_process()
+                .publish("x", "y")
+                .await
+                .unwrap()
+                .epoch()
+        ),
         "7".to_owned(),
     ];
     for last in &foreign {
         let mut client = EventStreamClient::connect(server.addr(), "/room", Some(last)).await;
-        let Next::Event(reset) = client.next_data(WAIT).await else { panic!("reset for {last}") };
+        let Next::Event(reset) = client.next_data(WAIT).await else {
+            panic!("reset for {last}")
+        };
         assert_eq!(reset.event.as_deref(), Some("resync"), "{last}");
         assert_eq!(reset.data.as_deref(), Some("epoch"), "{last}");
         assert_eq!(reset.id, Some(id.to_string()), "{last}");
         id = hub.publish("room", "next").await.unwrap();
-        let Next::Event(live) = client.next_data(WAIT).await else { panic!("live after {last}") };
+        let Next::Event(live) = client.next_data(WAIT).await else {
+            panic!("live after {last}")
+        };
         assert_eq!(live.data.as_deref(), Some("next"));
     }
     // A restarted hub is a new epoch: ids of the old one are reset.
     let restarted = ChannelHub::in_process();
     let other = TestServer::start(channel_app(restarted.clone())).await;
     let mut client = EventStreamClient::connect(other.addr(), "/room", Some(&id.to_string())).await;
-    let Next::Event(reset) = client.next_data(WAIT).await else { panic!("reset") };
-    assert_eq!((reset.event.as_deref(), reset.data.as_deref()), (Some("reset"), Some("epoch")));
+    let Next::Event(reset) = client.next_data(WAIT).await else {
+        panic!("reset")
+    };
+    assert_eq!(
+        (reset.event.as_deref(), reset.data.as_deref()),
+        (Some("reset"), Some("epoch"))
+    );
     other.stop().await;
     server.stop().await;
 }
@@ -181,16 +254,39 @@ async fn a_slow_subscriber_is_ended_and_resumes_from_history() {
         match slow.next_data(WAIT).await {
             Next::Event(event) => seen.push(event),
             Next::Ended => break,
-            Next::TimedOut => panic!("the slow subscriber was not ended after {} events", seen.len()),
+            Next::TimedOut => panic!(
+                "the slow subscriber was not ended after {} events",
+                seen.len()
+            ),
         }
     }
-    assert!((seen.len() as u64) < TOTAL, "the slow subscriber got all {TOTAL} events");
-    assert_eq!(offsets(&seen), (1..=seen.len() as u64).collect::<Vec<_>>(), "no skipped event before the end");
-    eventually(WAIT, "the ended subscriber to leave", || hub.subscribers("room") == 0).await;
+    assert!(
+        (seen.len() as u64) < TOTAL,
+        "the slow subscriber got all {TOTAL} events"
+    );
+    assert_eq!(
+        offsets(&seen),
+        (1..=seen.len() as u64).collect::<Vec<_>>(),
+        "no skipped event before the end"
+    );
+    eventually(WAIT, "the ended subscriber to leave", || {
+        hub.subscribers("room") == 0
+    })
+    .await;
     // Its reconnection resumes from the history, the rest exactly once.
     let mut last = slow.last_event_id.clone();
-    let rest = read_with_reconnects(|| server.addr(), "/room", &mut last, (TOTAL as usize) - seen.len(), WAIT).await;
-    assert_eq!(offsets(&rest), (seen.len() as u64 + 1..=TOTAL).collect::<Vec<_>>());
+    let rest = read_with_reconnects(
+        || server.addr(),
+        "/room",
+        &mut last,
+        (TOTAL as usize) - seen.len(),
+        WAIT,
+    )
+    .await;
+    assert_eq!(
+        offsets(&rest),
+        (seen.len() as u64 + 1..=TOTAL).collect::<Vec<_>>()
+    );
     server.stop().await;
 }
 
@@ -205,13 +301,18 @@ async fn a_thousand_connect_disconnect_cycles_leave_no_subscriber_behind() {
         }
         eventually(WAIT, "50 subscriptions", || hub.subscribers("room") == 50).await;
         drop(clients);
-        eventually(WAIT, "every subscriber to leave", || hub.subscribers("room") == 0).await;
+        eventually(WAIT, "every subscriber to leave", || {
+            hub.subscribers("room") == 0
+        })
+        .await;
     }
     // The hub still works.
     let mut client = EventStreamClient::connect(server.addr(), "/room", None).await;
     eventually(WAIT, "the subscription", || hub.subscribers("room") == 1).await;
     hub.publish("room", "still here").await.unwrap();
-    let Next::Event(event) = client.next_data(WAIT).await else { panic!("live") };
+    let Next::Event(event) = client.next_data(WAIT).await else {
+        panic!("live")
+    };
     assert_eq!(event.data.as_deref(), Some("still here"));
     server.stop().await;
 }
@@ -219,7 +320,11 @@ async fn a_thousand_connect_disconnect_cycles_leave_no_subscriber_behind() {
 #[tokio::test]
 async fn bad_channel_names_are_clear_errors() {
     let hub = ChannelHub::in_process();
-    for (name, says) in [("", "empty"), ("a\nb", "control"), (&"x".repeat(300) as &str, "256")] {
+    for (name, says) in [
+        ("", "empty"),
+        ("a\nb", "control"),
+        (&"x".repeat(300) as &str, "256"),
+    ] {
         let error = hub.publish(name, "x").await.unwrap_err();
         assert!(matches!(error, ChannelError::InvalidName { .. }));
         assert!(error.to_string().contains(says), "{error}");
@@ -235,11 +340,18 @@ async fn bad_channel_names_are_clear_errors() {
 async fn events_keep_their_type_and_multiline_data_and_are_encoded_once() {
     let hub = ChannelHub::builder().start(Start::Oldest).build();
     let server = TestServer::start(channel_app(hub.clone())).await;
-    hub.publish("room", respond::ChannelEvent::new("line 1\nline 2").event("chat")).await.unwrap();
+    hub.publish(
+        "room",
+        respond::ChannelEvent::new("line 1\nline 2").event("chat"),
+    )
+    .await
+    .unwrap();
     let mut a = EventStreamClient::connect(server.addr(), "/room", None).await;
     let mut b = EventStreamClient::connect(server.addr(), "/room", None).await;
     for client in [&mut a, &mut b] {
-        let Next::Event(event) = client.next_data(WAIT).await else { panic!("replay") };
+        let Next::Event(event) = client.next_data(WAIT).await else {
+            panic!("replay")
+        };
         assert_eq!(event.event.as_deref(), Some("chat"));
         assert_eq!(event.data.as_deref(), Some("line 1\nline 2"));
     }

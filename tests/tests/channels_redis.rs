@@ -24,7 +24,15 @@ fn hub(redis: &RedisServer) -> ChannelHub {
 fn offsets(events: &[StreamEvent]) -> Vec<u64> {
     events
         .iter()
-        .map(|event| event.id.as_deref().unwrap().parse::<EventId>().unwrap().offset())
+        .map(|event| {
+            event
+                .id
+                .as_deref()
+                .unwrap()
+                .parse::<EventId>()
+                .unwrap()
+                .offset()
+        })
         .collect()
 }
 
@@ -54,11 +62,17 @@ async fn published_on_one_replica_received_on_another() {
         b.publish("room", format!("m{n}")).await.unwrap();
     }
     for n in 1..=50u64 {
-        let Next::Event(event) = client.next_data(WAIT).await else { panic!("event {n}") };
+        let Next::Event(event) = client.next_data(WAIT).await else {
+            panic!("event {n}")
+        };
         assert_eq!(event.data, Some(format!("m{n}")));
         assert_eq!(event.id.unwrap().parse::<EventId>().unwrap().offset(), n);
     }
-    assert_eq!(b.subscribers("room"), 0, "B counts its own subscribers only");
+    assert_eq!(
+        b.subscribers("room"),
+        0,
+        "B counts its own subscribers only"
+    );
     server_a.stop().await;
 }
 
@@ -110,7 +124,13 @@ async fn a_restarted_redis_loses_nothing_and_publish_fails_clearly_while_it_is_d
     assert!(error.to_string().contains("Redis at 127.0.0.1:"), "{error}");
     // A subscriber arriving now gets the retry hint and an ended stream.
     let mut late = EventStreamClient::connect(addr, "/room", None).await;
-    assert_eq!(late.next(WAIT).await, Next::Event(StreamEvent { retry: Some(100), ..StreamEvent::default() }));
+    assert_eq!(
+        late.next(WAIT).await,
+        Next::Event(StreamEvent {
+            retry: Some(100),
+            ..StreamEvent::default()
+        })
+    );
     assert_eq!(late.next(WAIT).await, Next::Ended);
     redis.resume();
     for n in 51..=100 {
@@ -118,8 +138,14 @@ async fn a_restarted_redis_loses_nothing_and_publish_fails_clearly_while_it_is_d
     }
     let events = reader.await.unwrap();
     assert_eq!(offsets(&events), (1..=100).collect::<Vec<_>>());
-    let datas: Vec<_> = events.iter().map(|event| event.data.clone().unwrap()).collect();
-    assert_eq!(datas, (1..=100).map(|n| format!("m{n}")).collect::<Vec<_>>());
+    let datas: Vec<_> = events
+        .iter()
+        .map(|event| event.data.clone().unwrap())
+        .collect();
+    assert_eq!(
+        datas,
+        (1..=100).map(|n| format!("m{n}")).collect::<Vec<_>>()
+    );
     server_a.stop().await;
 }
 
@@ -158,12 +184,17 @@ async fn a_thousand_connect_disconnect_cycles_leave_no_subscriber_behind() {
         }
         eventually(WAIT, "50 subscriptions", || a.subscribers("room") == 50).await;
         drop(clients);
-        eventually(WAIT, "every subscriber to leave", || a.subscribers("room") == 0).await;
+        eventually(WAIT, "every subscriber to leave", || {
+            a.subscribers("room") == 0
+        })
+        .await;
     }
     let mut client = EventStreamClient::connect(server.addr(), "/room", None).await;
     eventually(WAIT, "the subscription", || a.subscribers("room") == 1).await;
     a.publish("room", "still here").await.unwrap();
-    let Next::Event(event) = client.next_data(WAIT).await else { panic!("live") };
+    let Next::Event(event) = client.next_data(WAIT).await else {
+        panic!("live")
+    };
     assert_eq!(event.data.as_deref(), Some("still here"));
     server.stop().await;
 }

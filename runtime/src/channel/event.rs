@@ -218,7 +218,16 @@ mod tests {
     fn ids_round_trip_and_reject_foreign_text() {
         let id = EventId::new(Arc::from("ab12"), 9);
         assert_eq!(id.to_string().parse::<EventId>().unwrap(), id);
-        for foreign in ["", "7", ":7", "ab:", "ab:-1", "a b:1", "ab:1x", "ab:9007199254740993"] {
+        for foreign in [
+            "",
+            "7",
+            ":7",
+            "ab:",
+            "ab:-1",
+            "a b:1",
+            "ab:1x",
+            "ab:9007199254740993",
+        ] {
             assert!(foreign.parse::<EventId>().is_err(), "{foreign:?}");
         }
     }
@@ -234,7 +243,10 @@ mod tests {
     fn encoding_carries_the_id_and_type() {
         let id = EventId::new(Arc::from("e1"), 3);
         let bytes = ChannelEvent::new("a\nb").event("chat").encode(&id).unwrap();
-        assert_eq!(bytes, "id: e1:3\r\nevent: chat\r\ndata: a\r\ndata: b\r\n\r\n");
+        assert_eq!(
+            bytes,
+            "id: e1:3\r\nevent: chat\r\ndata: a\r\ndata: b\r\n\r\n"
+        );
         let plain = ChannelEvent::new("x").encode(&id).unwrap();
         assert_eq!(plain, "id: e1:3\r\ndata: x\r\n\r\n");
     }

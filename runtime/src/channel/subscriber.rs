@@ -9,9 +9,9 @@ use bytes::Bytes;
 use futures_util::stream::{self, Stream, StreamExt};
 use tokio::sync::broadcast::{self, error::RecvError};
 
+use super::EventId;
 use super::config::{Settings, Start};
 use super::engine::{Engine, Entry, Opening};
-use super::EventId;
 use crate::sse::ServerSentEvent;
 
 /// What the client sent as `Last-Event-ID`.
@@ -83,12 +83,20 @@ impl Live {
                     return Some(entry.bytes);
                 }
                 Ok(entry) => {
-                    tracing::debug!(channel, expected = self.last + 1, got = entry.offset,
-                        "events missing on the live path; ending the subscription so it resumes from history");
+                    tracing::debug!(
+                        channel,
+                        expected = self.last + 1,
+                        got = entry.offset,
+                        "events missing on the live path; ending the subscription so it resumes from history"
+                    );
                     return None;
                 }
                 Err(RecvError::Lagged(behind)) => {
-                    tracing::debug!(channel, behind, "slow subscriber ended; it resumes from history when it reconnects");
+                    tracing::debug!(
+                        channel,
+                        behind,
+                        "slow subscriber ended; it resumes from history when it reconnects"
+                    );
                     return None;
                 }
                 Err(RecvError::Closed) => return None,
@@ -220,4 +228,3 @@ pub(crate) fn stream(
         }
     }))
 }
-

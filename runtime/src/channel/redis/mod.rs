@@ -61,7 +61,9 @@ enum Ready {
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl Shared {
@@ -138,8 +140,8 @@ impl Shared {
             .arg(cursor_offset)
             .arg(start);
         let reply = self.command(&script).await?;
-        let (epoch, head, stored) =
-            scripts::opened(&reply).ok_or_else(|| self.unavailable(scripts::unexpected("open", &reply)))?;
+        let (epoch, head, stored) = scripts::opened(&reply)
+            .ok_or_else(|| self.unavailable(scripts::unexpected("open", &reply)))?;
         Ok((Arc::from(epoch), head, stored))
     }
 
@@ -176,7 +178,9 @@ impl Shared {
 }
 
 fn millis(duration: Duration) -> u64 {
-    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX).max(1)
+    u64::try_from(duration.as_millis())
+        .unwrap_or(u64::MAX)
+        .max(1)
 }
 
 /// The encoded entry of a stored event.
