@@ -231,3 +231,37 @@ pub async fn eventually(limit: Duration, what: &str, mut condition: impl FnMut()
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
 }
+
+/// Opens and closes `rounds` x `per_round` subscriptions to `/room` on the server at `addr`
+/// (`per_round` at a time), checking after each round that every one left `hub` at once.
+pub async fn connect_disconnect_cycles(
+    hub: &respond::ChannelHub,
+    addr: SocketAddr,
+    rounds: usize,
+    per_round: usize,
+) {
+    let limit = Duration::from_secs(15);
+    for _ in 0..rounds {
+        let mut clients = Vec::new();
+        for _ in 0..per_round {
+            clients.push(EventStreamClient::connect(addr, "/room", None).await);
+        }
+        eventually(limit, "the subscriptions", || {
+            hub.subscribers("room") == per_round
+        })
+        .await;
+        drop(clients);
+        eventually(limit, "every subscriber to leave", || {
+            hub.subscribers("room") == 0
+        })
+        .await;
+    }
+    // The hub still works.
+    let mut client = EventStreamClient::connect(addr, "/room", None).await;
+    eventually(limit, "the subscription", || hub.subscribers("room") == 1).await;
+    hub.publish("room", "still here").await.expect("publish");
+    let Next::Event(event) = client.next_data(limit).await else {
+        panic!("no live event after the cycles")
+    };
+    assert_eq!(event.data.as_deref(), Some("still here"));
+}

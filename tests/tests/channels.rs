@@ -6,7 +6,8 @@ use std::time::Duration;
 use respond::{ChannelError, ChannelHub, EventId, Start};
 use respond_tests::TestServer;
 use respond_tests::events::{
-    EventStreamClient, Next, StreamEvent, channel_app, eventually, read_with_reconnects,
+    EventStreamClient, Next, StreamEvent, channel_app, connect_disconnect_cycles, eventually,
+    read_with_reconnects,
 };
 
 const WAIT: Duration = Duration::from_secs(10);
@@ -294,26 +295,7 @@ async fn a_slow_subscriber_is_ended_and_resumes_from_history() {
 async fn a_thousand_connect_disconnect_cycles_leave_no_subscriber_behind() {
     let hub = ChannelHub::in_process();
     let server = TestServer::start(channel_app(hub.clone())).await;
-    for _round in 0..20 {
-        let mut clients = Vec::new();
-        for _ in 0..50 {
-            clients.push(EventStreamClient::connect(server.addr(), "/room", None).await);
-        }
-        eventually(WAIT, "50 subscriptions", || hub.subscribers("room") == 50).await;
-        drop(clients);
-        eventually(WAIT, "every subscriber to leave", || {
-            hub.subscribers("room") == 0
-        })
-        .await;
-    }
-    // The hub still works.
-    let mut client = EventStreamClient::connect(server.addr(), "/room", None).await;
-    eventually(WAIT, "the subscription", || hub.subscribers("room") == 1).await;
-    hub.publish("room", "still here").await.unwrap();
-    let Next::Event(event) = client.next_data(WAIT).await else {
-        panic!("live")
-    };
-    assert_eq!(event.data.as_deref(), Some("still here"));
+    connect_disconnect_cycles(&hub, server.addr(), 20, 50).await;
     server.stop().await;
 }
 

@@ -7,7 +7,8 @@ use std::time::Duration;
 use respond::{ChannelError, ChannelHub, EventId, Start};
 use respond_tests::TestServer;
 use respond_tests::events::{
-    EventStreamClient, Next, StreamEvent, channel_app, eventually, read_with_reconnects,
+    EventStreamClient, Next, StreamEvent, channel_app, connect_disconnect_cycles, eventually,
+    read_with_reconnects,
 };
 use respond_tests::redis::RedisServer;
 
@@ -177,24 +178,6 @@ async fn a_thousand_connect_disconnect_cycles_leave_no_subscriber_behind() {
     let redis = RedisServer::start();
     let a = hub(&redis);
     let server = TestServer::start(channel_app(a.clone())).await;
-    for _round in 0..20 {
-        let mut clients = Vec::new();
-        for _ in 0..50 {
-            clients.push(EventStreamClient::connect(server.addr(), "/room", None).await);
-        }
-        eventually(WAIT, "50 subscriptions", || a.subscribers("room") == 50).await;
-        drop(clients);
-        eventually(WAIT, "every subscriber to leave", || {
-            a.subscribers("room") == 0
-        })
-        .await;
-    }
-    let mut client = EventStreamClient::connect(server.addr(), "/room", None).await;
-    eventually(WAIT, "the subscription", || a.subscribers("room") == 1).await;
-    a.publish("room", "still here").await.unwrap();
-    let Next::Event(event) = client.next_data(WAIT).await else {
-        panic!("live")
-    };
-    assert_eq!(event.data.as_deref(), Some("still here"));
+    connect_disconnect_cycles(&a, server.addr(), 20, 50).await;
     server.stop().await;
 }

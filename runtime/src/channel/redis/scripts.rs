@@ -13,9 +13,9 @@ use redis::{Script, Value};
 
 use crate::channel::ChannelEvent;
 
-/// `KEYS`: meta, stream. `ARGV`: new epoch, history size, history age (ms), event type
-/// (empty for none), data. Returns `{epoch, offset}`.
-const PUBLISH: &str = r"
+/// Both scripts start here: the channel's epoch, a new one (with an empty stream) when its
+/// meta hash is missing.
+const EPOCH: &str = r"
 local meta, stream = KEYS[1], KEYS[2]
 local epoch = redis.call('HGET', meta, 'epoch')
 if not epoch then
@@ -23,6 +23,11 @@ if not epoch then
   redis.call('DEL', stream)
   redis.call('HSET', meta, 'epoch', epoch, 'head', 0)
 end
+";
+
+/// `KEYS`: meta, stream. `ARGV`: new epoch, history size, history age (ms), event type
+/// (empty for none), data. Returns `{epoch, offset}`.
+const PUBLISH: &str = r"
 local head = redis.call('HINCRBY', meta, 'head', 1)
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
@@ -43,13 +48,6 @@ return {epoch, head}
 /// none), its offset, `oldest` or `now`. Returns `{epoch, head, {offset, event, data}...}`
 /// with the retained events after the base (see `engine::base`); refreshes the expiry.
 const OPEN: &str = r"
-local meta, stream = KEYS[1], KEYS[2]
-local epoch = redis.call('HGET', meta, 'epoch')
-if not epoch then
-  epoch = ARGV[1]
-  redis.call('DEL', stream)
-  redis.call('HSET', meta, 'epoch', epoch, 'head', 0)
-end
 local age = tonumber(ARGV[2])
 redis.call('PEXPIRE', meta, age)
 local head = tonumber(redis.call('HGET', meta, 'head'))
@@ -85,8 +83,8 @@ pub(super) struct Scripts {
 impl Scripts {
     pub(super) fn new() -> Self {
         Scripts {
-            publish: Script::new(PUBLISH),
-            open: Script::new(OPEN),
+            publish: Script::new(&format!("{EPOCH}{PUBLISH}")),
+            open: Script::new(&format!("{EPOCH}{OPEN}")),
         }
     }
 }
