@@ -24,6 +24,10 @@ use respond::{
 };
 use serde::Serialize;
 
+/// The chat room on a channel hub (its own routes under `/chat`).
+#[path = "showcase/chat.rs"]
+mod chat;
+
 /// Every route: path, what it shows.
 const ROUTES: &[(&str, &str)] = &[
     ("/plain", "PlainTextResponse: text/plain; charset=utf-8"),
@@ -85,6 +89,10 @@ const ROUTES: &[(&str, &str)] = &[
     (
         "/events",
         "EventSourceResponse: a tick a second with ids; honours Last-Event-ID",
+    ),
+    (
+        "/chat",
+        "ChannelHub: a chat room fed by EventSource; two pages share it",
     ),
     (
         "/dsl/created",
@@ -437,6 +445,7 @@ async fn app(scope: Scope, mut receive: Receiver, mut send: Sender) -> respond::
     match scope.path() {
         "/messages" => return messages(send).await,
         "/dsl/hello" => return hello.call(scope, receive, send).await,
+        path if chat::handles(path) => return chat::serve(scope, receive, send).await,
         _ => {}
     }
     route(&scope).send(&scope, &mut receive, &mut send).await
@@ -533,6 +542,13 @@ async fn main() {
         }
     };
     let addr = options.addr;
+    match chat::init() {
+        Ok(engine) => println!("chat room on the {engine} channel hub"),
+        Err(error) => {
+            eprintln!("cannot build the chat hub: {error}");
+            std::process::exit(1);
+        }
+    }
     let mut server = match Server::bind(addr).await {
         Ok(server) => server,
         Err(error) => {

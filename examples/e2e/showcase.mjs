@@ -350,6 +350,42 @@ await step('/sse shows live events', async ({ page, note }) => {
   note(`events ${ids.slice().reverse().join(', ')} arrived over ${span} ms; screenshot: ${shot}`);
 });
 
+// The chat room on a channel hub (/chat): two pages share one room, and a page forced off
+// and back (resuming with its last event id) ends with every message exactly once.
+await step('/chat: a message posted in one page appears in another, and a reconnect loses and doubles nothing', async ({ page, context, note }) => {
+  const other = await context.newPage();
+  const tag = `e2e-${Date.now()}`;
+  const messages = (p) => p.$$eval('#messages li', (lis, prefix) => lis.map((li) => li.textContent).filter((text) => text.startsWith(prefix)), tag);
+  const shows = (p, text) => p.waitForFunction((t) => [...document.querySelectorAll('#messages li')].some((li) => li.textContent === t), text, { timeout: TIMEOUT });
+  const say = async (text) => {
+    await page.fill('#text', text);
+    await page.click('#say button');
+    await shows(page, text);
+  };
+  await follow(page, '/chat');
+  await other.goto(`${base}/chat`);
+  for (const p of [page, other]) {
+    await p.waitForFunction(() => document.getElementById('state').textContent === 'connected', null, { timeout: TIMEOUT });
+  }
+  await say(`${tag} hello`);
+  await shows(other, `${tag} hello`);
+  await other.evaluate(() => window.chat.disconnect());
+  for (const n of [1, 2, 3]) await say(`${tag} away ${n}`);
+  equal(await messages(other), [`${tag} hello`], 'the second page while it is away');
+  await other.evaluate(() => window.chat.connect());
+  await say(`${tag} back`);
+  await shows(other, `${tag} back`);
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  const want = [`${tag} hello`, `${tag} away 1`, `${tag} away 2`, `${tag} away 3`, `${tag} back`];
+  equal(await messages(other), want, 'messages on the second page after its reconnect');
+  equal(await messages(page), want, 'messages on the first page');
+  const ids = await other.$$eval('#messages li', (lis) => lis.map((li) => li.dataset.id));
+  check(new Set(ids).size === ids.length, `repeated event ids: ${ids.join(', ')}`);
+  const shot = join(artifacts, 'chat.png');
+  await other.screenshot({ path: shot, fullPage: true });
+  note(`${want.length} messages on both pages, in order, once each (ids ${ids.slice(-want.length).join(', ')}); screenshot: ${shot}`);
+});
+
 await browser.close();
 const failed = results.filter((r) => !r.ok).length + strays;
 const total = results.reduce((sum, r) => sum + r.ms, 0);

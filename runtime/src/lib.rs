@@ -9,6 +9,7 @@ pub mod __private;
 pub mod axum;
 mod blocking;
 mod body;
+mod channel;
 mod cookie;
 mod error;
 mod file;
@@ -24,6 +25,9 @@ mod testing;
 mod text;
 
 pub use body::Body;
+pub use channel::{
+    ChannelError, ChannelEvent, ChannelHub, EventId, HubBuilder, InvalidEventId, Start,
+};
 pub use cookie::{Cookie, CookieError, Expires, SameSite};
 pub use error::{BoxError, Error, Result};
 pub use file::{DispositionType, FileMetadata, FileResponse};

@@ -5,6 +5,9 @@ pub mod provision;
 
 pub mod h2raw;
 
+pub mod events;
+pub mod redis;
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
