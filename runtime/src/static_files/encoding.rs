@@ -115,7 +115,7 @@ pub(crate) fn negotiate(headers: &HeaderMap, enabled: &[Coding]) -> Accepted {
         })
         .collect();
     // Stable: equal q-values keep the preference order.
-    candidates.sort_by(|a, b| b.0.cmp(&a.0));
+    candidates.sort_by_key(|&(q, _)| std::cmp::Reverse(q));
     Accepted {
         candidates: candidates.into_iter().map(|(_, coding)| coding).collect(),
         identity: identity_q != Some(0),

@@ -20,15 +20,13 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use http::header::{ALLOW, CACHE_CONTROL, VARY};
+use http::header::{ALLOW, CACHE_CONTROL, LOCATION, VARY};
 use http::{HeaderValue, Method, StatusCode};
 
 use crate::error::{Error, Result};
 use crate::file::FileResponse;
 use crate::protocol::{App, Receiver, Scope, Sender};
-use crate::redirect::RedirectResponse;
 use crate::response::Response;
-use crate::text::PlainTextResponse;
 
 use cache::CachePolicy;
 use encoding::{Accepted, Coding};
@@ -385,10 +383,8 @@ impl StaticFiles {
     /// ```
     pub async fn response(&self, scope: &Scope) -> Result<Response> {
         if scope.method() != Method::GET && scope.method() != Method::HEAD {
-            return Ok(PlainTextResponse::new("Method Not Allowed")
-                .with_status(StatusCode::METHOD_NOT_ALLOWED)
-                .with_header(ALLOW, HeaderValue::from_static("GET, HEAD"))
-                .into_response());
+            return Ok(plain(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed")
+                .with_header(ALLOW, HeaderValue::from_static("GET, HEAD")));
         }
         let Some(raw) = self.below_mount(scope.raw_path()) else {
             return Ok(not_found());
@@ -399,14 +395,15 @@ impl StaticFiles {
             Outcome::File(chosen) => self.file(&chosen, false),
             Outcome::AddSlash => {
                 let location = directory::add_slash_location(scope.raw_path(), scope.query());
-                RedirectResponse::new(location).into_response()
+                // Made of the path and query as sent: already percent-encoded.
+                Response::empty()
+                    .with_status(StatusCode::TEMPORARY_REDIRECT)
+                    .with_header(LOCATION, location)
             }
             Outcome::NotFound(Some(page)) => self.file(&page, true),
             Outcome::NotFound(None) => not_found(),
-            Outcome::NotAcceptable => PlainTextResponse::new("Not Acceptable")
-                .with_status(StatusCode::NOT_ACCEPTABLE)
-                .with_header(VARY, HeaderValue::from_static("accept-encoding"))
-                .into_response(),
+            Outcome::NotAcceptable => plain(StatusCode::NOT_ACCEPTABLE, "Not Acceptable")
+                .with_header(VARY, HeaderValue::from_static("accept-encoding")),
         })
     }
 
@@ -470,9 +467,15 @@ impl StaticFiles {
 }
 
 fn not_found() -> Response {
-    PlainTextResponse::new("Not Found")
-        .with_status(StatusCode::NOT_FOUND)
-        .into_response()
+    plain(StatusCode::NOT_FOUND, "Not Found")
+}
+
+/// A short plain-text answer (built on the core `Response`: this module names no other
+/// kind than `FileResponse`).
+fn plain(status: StatusCode, text: &'static str) -> Response {
+    Response::new(text)
+        .with_media_type("text/plain")
+        .with_status(status)
 }
 
 impl App for StaticFiles {
