@@ -249,6 +249,19 @@ fn precompressed(dir: &TempDir) -> StaticFiles {
         .with_precompressed_br()
 }
 
+/// `GET /app.js` with `Accept-Encoding: accept` and `headers`.
+async fn app_js(
+    client: &TestClient,
+    accept: &str,
+    headers: &[(&str, &str)],
+) -> respond::TestResponse {
+    let mut request = client.get("/app.js").header("accept-encoding", accept);
+    for (name, value) in headers {
+        request = request.header(name, value);
+    }
+    request.send().await
+}
+
 #[tokio::test]
 async fn precompressed_variants_are_negotiated() {
     let dir = tree();
@@ -292,49 +305,28 @@ async fn precompressed_variants_are_negotiated() {
     assert_eq!(get(Some("gzip, identity;q=0")).await.text(), "GZIP-BYTES!!");
 
     // Ranges apply to the variant sent.
-    let range = client
-        .get("/app.js")
-        .header("accept-encoding", "br")
-        .header("range", "bytes=0-5")
-        .send()
-        .await;
+    let range = app_js(&client, "br", &[("range", "bytes=0-5")]).await;
     assert_eq!(range.status(), 206);
     assert_eq!(range.text(), "BROTLI");
     assert_eq!(range.header("content-range"), Some("bytes 0-5/12"));
     assert_eq!(range.header("content-encoding"), Some("br"));
     // If-Range with the identity's tag does not apply to the br variant: the whole of it.
-    let mismatched = client
-        .get("/app.js")
-        .header("accept-encoding", "br")
-        .header("range", "bytes=0-5")
-        .header("if-range", &tags[0])
-        .send()
-        .await;
+    let mismatched = app_js(
+        &client,
+        "br",
+        &[("range", "bytes=0-5"), ("if-range", &tags[0])],
+    )
+    .await;
     assert_eq!(mismatched.status(), 200);
     assert_eq!(mismatched.text(), "BROTLI-BYTES");
     // Conditionals: the br tag gives 304 for br, and a full gzip body for gzip.
-    let not_modified = client
-        .get("/app.js")
-        .header("accept-encoding", "br")
-        .header("if-none-match", &tags[1])
-        .send()
-        .await;
+    let not_modified = app_js(&client, "br", &[("if-none-match", &tags[1])]).await;
     assert_eq!(not_modified.status(), 304);
     assert_eq!(not_modified.header("vary"), Some("accept-encoding"));
     assert_eq!(not_modified.header("content-encoding"), None);
-    let other = client
-        .get("/app.js")
-        .header("accept-encoding", "gzip")
-        .header("if-none-match", &tags[1])
-        .send()
-        .await;
+    let other = app_js(&client, "gzip", &[("if-none-match", &tags[1])]).await;
     assert_eq!(other.status(), 200);
-    let unsatisfiable = client
-        .get("/app.js")
-        .header("accept-encoding", "br")
-        .header("range", "bytes=100-")
-        .send()
-        .await;
+    let unsatisfiable = app_js(&client, "br", &[("range", "bytes=100-")]).await;
     assert_eq!(unsatisfiable.status(), 416);
     assert_eq!(unsatisfiable.header("content-range"), Some("bytes */12"));
     assert_eq!(unsatisfiable.header("content-encoding"), None);
