@@ -82,6 +82,11 @@ def main(path):
           ["file-whole", "file-range-1k"], ["respond", "axum", "actix", "starlette", "nginx"], "nginx",
           "axum serves the file with tower-http `ServeFile`, actix with actix-files `NamedFile`; nginx uses sendfile.")
 
+    table("Static folders: a 4 KiB file (64 connections) and a precompressed 200 KiB script (4 connections, gzip)",
+          ["static-4k", "static-precompressed-200k"], ["respond", "axum", "actix", "nginx"], "nginx",
+          "respond `StaticFiles`, axum with tower-http `ServeDir` (precompressed gzip and br), actix-files `Files` "
+          "(no precompressed siblings: it sends the 200 KiB script itself), nginx `try_files` with `gzip_static on`.")
+
     out.append("## Server-sent events\n")
     out.append("| clients | server | events/s | peak RSS | vs axum |")
     out.append("|---|---|---:|---:|---:|")

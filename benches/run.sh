@@ -14,6 +14,11 @@ PORT=${PORT:-3900}
 FILE=${BENCH_FILE:-/tmp/respond-bench-64m.bin}
 RESULTS=${RESULTS:-/tmp/respond-bench-results.tsv}
 export BENCH_FILE=$FILE
+STATIC=${BENCH_STATIC:-/tmp/respond-bench-static}
+export BENCH_STATIC=$STATIC
+# ONLY=static runs the static-folder scenarios alone (a smoke of the harness with ROUNDS=1
+# DURATION=1).
+ONLY=${ONLY:-all}
 
 install_tools() {
     local missing=()
@@ -23,6 +28,7 @@ install_tools() {
         apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
     fi
     python3 -c "import starlette, uvicorn" 2>/dev/null || pip install -q "starlette==1.10.0" "uvicorn[standard]"
+    python3 -c "import brotli" 2>/dev/null || pip install -q brotli
 }
 
 wait_port() {
@@ -58,7 +64,7 @@ start_server() {
                 --log-level warning --no-access-log >/dev/null 2>&1 & ;;
         nginx)
             mkdir -p /tmp/respond-bench-nginx
-            sed -e "s|PORT|$PORT|" -e "s|FILE|$FILE|" nginx.conf >/tmp/respond-bench-nginx.conf
+            sed -e "s|PORT|$PORT|" -e "s|FILE|$FILE|" -e "s|STATIC|$STATIC|" nginx.conf >/tmp/respond-bench-nginx.conf
             taskset -c 0 nginx -c /tmp/respond-bench-nginx.conf >/dev/null 2>&1 & ;;
     esac
     SERVER_PID=$!
@@ -109,14 +115,49 @@ measure_slow() {
     echo "1000 slow downloads: peak rss ${rss} KiB"
 }
 
+# The static folder: a 4 KiB stylesheet, and a 200 KiB script with its gzip and Brotli
+# siblings (Brotli through Python's `brotli`, installed by install_tools).
+make_static() {
+    mkdir -p "$STATIC"
+    python3 - "$STATIC" <<'PY'
+import brotli, gzip, os, sys
+root = sys.argv[1]
+rule = ".c%05d { color: #%06x; margin: %dpx; }\n"
+css = "".join(rule % (i, i * 2654435 % 0xFFFFFF, i % 9) for i in range(200)).encode()[:4096]
+open(os.path.join(root, "small.css"), "wb").write(css)
+js = "".join("function f%d(a, b) { return a * %d + b - %d; }\n" % (i, i, i * 7) for i in range(5000)).encode()[:200 * 1024]
+open(os.path.join(root, "app.js"), "wb").write(js)
+open(os.path.join(root, "app.js.gz"), "wb").write(gzip.compress(js, 9, mtime=0))
+open(os.path.join(root, "app.js.br"), "wb").write(brotli.compress(js, quality=11))
+PY
+}
+
+static_scenarios() {
+    local round=$1 base="http://127.0.0.1:$PORT"
+    for server in respond axum actix nginx; do
+        measure_wrk static-4k "$server" "$round" "$base/static/small.css"
+    done
+    # gzip: the coding all four can send precompressed (actix-files sends the script itself).
+    for server in respond axum actix nginx; do
+        measure_wrk static-precompressed-200k "$server" "$round" -c4 -H "Accept-Encoding: gzip" "$base/static/app.js"
+    done
+}
+
 main() {
     install_tools
     cargo build --release --bins
     [ -s "$FILE" ] || head -c $((64 * 1024 * 1024)) /dev/urandom >"$FILE"
+    make_static
     ulimit -n 65536 2>/dev/null || true
     : >"$RESULTS"
     local base="http://127.0.0.1:$PORT"
+    if [ "$ONLY" = static ]; then
+        for round in $(seq 1 "$ROUNDS"); do static_scenarios "$round"; done
+        python3 report.py "$RESULTS"
+        return
+    fi
     for round in $(seq 1 "$ROUNDS"); do
+        static_scenarios "$round"
         for server in respond hyper axum actix starlette; do
             measure_wrk plain "$server" "$round" "$base/plain"
         done

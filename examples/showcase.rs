@@ -18,9 +18,9 @@ use std::time::Duration;
 
 use futures_util::{StreamExt, stream};
 use respond::{
-    App, Cookie, DispositionType, EventSourceResponse, FileResponse, HtmlResponse, JsonResponse,
-    PlainTextResponse, Receiver, RedirectResponse, Response, SameSite, Scope, Sender, Server,
-    ServerSentEvent, StreamingResponse,
+    App, Cookie, EventSourceResponse, FileResponse, HtmlResponse, JsonResponse, PlainTextResponse,
+    Receiver, RedirectResponse, Response, SameSite, Scope, Sender, Server, ServerSentEvent,
+    StaticFiles, StreamingResponse,
 };
 use serde::Serialize;
 
@@ -68,19 +68,26 @@ const ROUTES: &[(&str, &str)] = &[
         "/download",
         "FileResponse: an attachment with a non-ASCII filename",
     ),
-    ("/static/hello.txt", "FileResponse: a text file, inline"),
-    ("/static/logo.png", "FileResponse: an image, inline"),
+    (
+        "/static/hello.txt",
+        "StaticFiles: a text file from examples/static",
+    ),
+    ("/static/logo.png", "StaticFiles: an image"),
+    (
+        "/assets",
+        "StaticFiles: a page whose CSS and script are sent precompressed (br or gzip)",
+    ),
     (
         "/video",
         "a video page: the browser seeks with Range requests, answered 206",
     ),
     (
         "/static/clip.webm",
-        "FileResponse: the page's clip (VP9 and Opus in WebM, 20 s)",
+        "StaticFiles: the page's clip (VP9 and Opus in WebM, 20 s), ranges by FileResponse",
     ),
     (
         "/static/clip.mp4",
-        "FileResponse: a short H.264 and AAC clip in MP4",
+        "StaticFiles: a short H.264 and AAC clip in MP4",
     ),
     (
         "/sse",
@@ -242,9 +249,9 @@ fn route(scope: &Scope) -> Response {
         "/events" => ticking_events(scope).into_response(),
         "/stream" => slow_numbers(scope.query()).into_response(),
         "/download" => download().into_response(),
-        path if path.starts_with("/static/") => static_file(&path["/static/".len()..]),
         "/sse" => HtmlResponse::new(SSE_PAGE).into_response(),
         "/video" => HtmlResponse::new(VIDEO_PAGE).into_response(),
+        "/assets" => HtmlResponse::new(ASSETS_PAGE).into_response(),
         "/background" => PlainTextResponse::new("The log line comes after this body.")
             .with_background(async {
                 println!("background task ran after /background was sent");
@@ -261,19 +268,30 @@ fn static_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("static")
 }
 
-/// `/static/<name>`: one of the shipped files, inline (only these names reach the filesystem).
-fn static_file(name: &str) -> Response {
-    const FILES: &[&str] = &["hello.txt", "logo.png", "clip.mp4", "clip.webm"];
-    if !FILES.contains(&name) {
-        return PlainTextResponse::new("Not Found")
-            .with_status(404)
-            .into_response();
-    }
-    FileResponse::new(static_dir().join(name))
-        .with_content_disposition_type(DispositionType::Inline)
-        .with_filename(name)
-        .into_response()
+/// `/static/...`: the folder through `StaticFiles`, with the precompressed `.br` and `.gz`
+/// siblings of site.css and site.js (made by examples/static/precompress.sh).
+fn static_files() -> &'static StaticFiles {
+    static FILES: std::sync::OnceLock<StaticFiles> = std::sync::OnceLock::new();
+    FILES.get_or_init(|| {
+        StaticFiles::new(static_dir())
+            .with_prefix("/static")
+            .with_precompressed_br()
+            .with_precompressed_gzip()
+            .with_cache_control("public, max-age=60")
+            .expect("a valid Cache-Control value")
+    })
 }
+
+/// `/assets`: a page whose stylesheet and script come from `StaticFiles`, precompressed.
+const ASSETS_PAGE: &str = r#"<!doctype html>
+<html><head><title>StaticFiles</title>
+<link rel="stylesheet" href="/static/site.css">
+<script src="/static/site.js"></script></head>
+<body><h1>StaticFiles</h1>
+<p>This page's stylesheet and script are served by <code>StaticFiles</code> from
+<code>/static/</code>, as their Brotli or gzip siblings when the browser accepts them.</p>
+<p id="assets-status">script not loaded</p>
+<p><a href="/">back</a></p></body></html>"#;
 
 /// `/cookies`: the `Cookie` header this request carried, cookie by cookie, and the
 /// cookies the page's scripts can read (`document.cookie` leaves out HttpOnly ones).
@@ -446,6 +464,9 @@ async fn app(scope: Scope, mut receive: Receiver, mut send: Sender) -> respond::
         "/messages" => return messages(send).await,
         "/dsl/hello" => return hello.call(scope, receive, send).await,
         path if chat::handles(path) => return chat::serve(scope, receive, send).await,
+        path if path.starts_with("/static/") => {
+            return static_files().call(scope, receive, send).await;
+        }
         _ => {}
     }
     route(&scope).send(&scope, &mut receive, &mut send).await

@@ -39,7 +39,7 @@ const OVERALL_LIMIT = 240_000;
 // The routes the index must link (each one is visited below, or is what a visited page uses).
 const INDEX_LINKS = [
   '/plain', '/html', '/json', '/redirect', '/cookies/set', '/cookies', '/cookies/delete',
-  '/download', '/video', '/static/clip.webm', '/sse', '/events',
+  '/download', '/video', '/static/clip.webm', '/assets', '/sse', '/events',
 ];
 
 setTimeout(() => {
@@ -319,6 +319,34 @@ await step('/video plays, and seeking makes range requests answered with 206', a
   const shot = join(artifacts, 'video.png');
   await page.screenshot({ path: shot, fullPage: true });
   note(`seeked to ${seeked.toFixed(2)} s and played to the end; screenshot: ${shot}`);
+});
+
+await step('/assets gets its CSS and script from StaticFiles, precompressed', async ({ page, note }) => {
+  const assets = {};
+  page.on('response', (response) => {
+    const path = new URL(response.url()).pathname;
+    if (path === '/static/site.css' || path === '/static/site.js') assets[path] = response;
+  });
+  await follow(page, '/assets');
+  await page.waitForFunction(() => document.getElementById('assets-status').textContent === 'script loaded', null, { timeout: TIMEOUT });
+  const color = await page.locator('#assets-status').evaluate((el) => getComputedStyle(el).color);
+  equal(color, 'rgb(0, 110, 60)', 'the color from site.css');
+  for (const [path, file] of [['/static/site.css', 'site.css'], ['/static/site.js', 'site.js']]) {
+    const response = assets[path];
+    check(response, `no response for ${path}`);
+    equal(response.status(), 200, `status of ${path}`);
+    const headers = await response.allHeaders();
+    const accepted = ((await response.request().allHeaders())['accept-encoding'] || '').split(',').map((c) => c.trim());
+    const expected = accepted.includes('br') ? 'br' : 'gzip';
+    equal(headers['content-encoding'], expected, `Content-Encoding of ${path} (Accept-Encoding: ${accepted.join(', ')})`);
+    equal(headers.vary, 'accept-encoding', `Vary of ${path}`);
+    const sibling = (await stat(join(staticDir, `${file}.${expected === 'br' ? 'br' : 'gz'}`))).size;
+    equal(headers['content-length'], String(sibling), `Content-Length of ${path} (the ${expected} sibling)`);
+    const text = await response.text();
+    const original = await readFile(join(staticDir, file), 'utf8');
+    check(text === original, `${path} decoded differs from examples/static/${file}`);
+    note(`${path}: ${expected}, ${sibling} bytes on the wire for ${original.length}`);
+  }
 });
 
 await step('/sse shows live events', async ({ page, note }) => {

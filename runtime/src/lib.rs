@@ -20,6 +20,7 @@ mod response;
 mod server;
 mod service;
 mod sse;
+mod static_files;
 mod streaming;
 mod testing;
 mod text;
@@ -39,6 +40,7 @@ pub use response::{IntoResponse, Response};
 pub use server::{Server, serve};
 pub use service::{AppService, ResponseFuture};
 pub use sse::{EventItem, EventSourceResponse, RetryDelay, Separator, ServerSentEvent};
+pub use static_files::StaticFiles;
 pub use streaming::{StreamChunk, StreamingResponse};
 pub use testing::{TestClient, TestRequest, TestResponse, TestStream};
 pub use text::{HtmlResponse, PlainTextResponse};
@@ -85,6 +87,36 @@ pub mod __fuzz {
             .get(http::header::IF_RANGE)
             .map(|value| if_range_matches(value, validators));
         (outcome, if_range)
+    }
+
+    /// The file a [`StaticFiles`](crate::StaticFiles) rooted at `root` (symbolic links
+    /// checked) serves for the request path `raw_path` (as sent, percent-encoded), with
+    /// `accept_encoding` as the request's header and every precompressed coding enabled,
+    /// index files and html mode on: `None` when it serves no file.
+    pub fn static_file(
+        root: &std::path::Path,
+        raw_path: &str,
+        accept_encoding: &str,
+    ) -> Option<std::path::PathBuf> {
+        use crate::static_files::resolve::{Outcome, Rules, resolve};
+        let mut headers = http::HeaderMap::new();
+        if let Ok(value) = http::HeaderValue::from_str(accept_encoding) {
+            headers.insert(http::header::ACCEPT_ENCODING, value);
+        }
+        use crate::static_files::encoding::{Coding, negotiate};
+        let accepted = negotiate(&headers, &Coding::ALL);
+        let rules = Rules {
+            index: Some(String::from("index.html")),
+            html: true,
+            hidden: false,
+        };
+        let mut probe = crate::static_files::lookup::Blocking::new(root, false);
+        match resolve(&mut probe, &rules, raw_path, &accepted).ok()? {
+            Outcome::File(chosen) | Outcome::NotFound(Some(chosen)) => {
+                Some(root.join(chosen.stored()))
+            }
+            Outcome::AddSlash | Outcome::NotFound(None) | Outcome::NotAcceptable => None,
+        }
     }
 
     /// An HTTP date as the file module parses it.

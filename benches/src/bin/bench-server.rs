@@ -5,7 +5,11 @@
 //! - `/json`: `{"message":"Hello, world!"}`;
 //! - `/file`: the file named by `BENCH_FILE`, whole or in ranges (respond, axum with
 //!   tower-http `ServeFile`, actix with actix-files `NamedFile`);
-//! - `/events`: server-sent events as fast as the client takes them (respond, axum `Sse`).
+//! - `/events`: server-sent events as fast as the client takes them (respond, axum `Sse`);
+//! - `/static/...`: the folder named by `BENCH_STATIC` (a 4 KiB `small.css`, a 200 KiB
+//!   `app.js` with its `.gz` and `.br` siblings): respond's `StaticFiles` and tower-http's
+//!   `ServeDir`, both with precompressed gzip and Brotli, and actix-files `Files` (which
+//!   has no precompressed siblings: it sends `app.js` itself).
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -25,6 +29,10 @@ const HELLO: &str = "Hello, world!";
 
 fn file_path() -> PathBuf {
     std::env::var_os("BENCH_FILE").map_or_else(|| PathBuf::from("/tmp/respond-bench-64m.bin"), PathBuf::from)
+}
+
+fn static_dir() -> PathBuf {
+    std::env::var_os("BENCH_STATIC").map_or_else(|| PathBuf::from("/tmp/respond-bench-static"), PathBuf::from)
 }
 
 fn main() {
@@ -62,7 +70,16 @@ async fn respond_server(addr: SocketAddr) {
         EventSourceResponse, FileResponse, JsonResponse, PlainTextResponse,
         Receiver, Response, Scope, Sender, ServerSentEvent,
     };
+    static STATIC: std::sync::LazyLock<respond::StaticFiles> = std::sync::LazyLock::new(|| {
+        respond::StaticFiles::new(static_dir())
+            .with_prefix("/static")
+            .with_precompressed_br()
+            .with_precompressed_gzip()
+    });
     async fn app(scope: Scope, mut receive: Receiver, mut send: Sender) -> respond::Result<()> {
+        if scope.raw_path().starts_with("/static/") {
+            return respond::App::call(&*STATIC, scope, receive, send).await;
+        }
         let response: Response = match scope.path() {
             "/plain" => PlainTextResponse::new(HELLO).into_response(),
             "/json" => JsonResponse::new(&Message { message: HELLO }).into_response(),
@@ -122,7 +139,13 @@ async fn axum_server(addr: SocketAddr) {
                 Sse::new(events)
             }),
         )
-        .route_service("/file", tower_http::services::ServeFile::new(file_path()));
+        .route_service("/file", tower_http::services::ServeFile::new(file_path()))
+        .nest_service(
+            "/static",
+            tower_http::services::ServeDir::new(static_dir())
+                .precompressed_br()
+                .precompressed_gzip(),
+        );
     let listener = tokio::net::TcpListener::bind(addr).await.expect("bind");
     axum::serve(listener, app).await.expect("axum server");
 }
@@ -138,6 +161,7 @@ fn actix_server(addr: SocketAddr) {
                     "/file",
                     web::get().to(|| async { actix_files::NamedFile::open_async(file_path()).await }),
                 )
+                .service(actix_files::Files::new("/static", static_dir()))
         })
         .workers(1)
         .bind(addr)

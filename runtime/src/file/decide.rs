@@ -2,8 +2,9 @@
 //! validators, the conditional headers (RFC 9110 section 13.2.2) and the ranges (section 14).
 
 use http::header::{
-    CONTENT_DISPOSITION, CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE, ETAG, IF_MATCH,
-    IF_MODIFIED_SINCE, IF_NONE_MATCH, IF_RANGE, IF_UNMODIFIED_SINCE, LAST_MODIFIED, RANGE,
+    CONTENT_DISPOSITION, CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE, ETAG,
+    IF_MATCH, IF_MODIFIED_SINCE, IF_NONE_MATCH, IF_RANGE, IF_UNMODIFIED_SINCE, LAST_MODIFIED,
+    RANGE,
 };
 use http::{HeaderMap, HeaderValue, Method, StatusCode};
 
@@ -63,6 +64,8 @@ pub(super) fn set_validators(headers: &mut HeaderMap, metadata: FileMetadata) {
         headers.entry(LAST_MODIFIED).or_insert(value);
     }
     if let Some(value) = validators::etag(metadata.size(), metadata.modified()) {
+        // A different content coding is a different representation (RFC 9110 section 8.8.3).
+        let value = validators::with_coding(value, headers.get(CONTENT_ENCODING));
         headers.entry(ETAG).or_insert(value);
     }
 }
@@ -96,7 +99,12 @@ pub(super) fn decide(
         match conditional::evaluate(&request.method, &request.headers, validators) {
             Precondition::Proceed => {}
             Precondition::NotModified => {
-                for name in [CONTENT_LENGTH, CONTENT_TYPE, CONTENT_DISPOSITION] {
+                for name in [
+                    CONTENT_LENGTH,
+                    CONTENT_TYPE,
+                    CONTENT_DISPOSITION,
+                    CONTENT_ENCODING,
+                ] {
                     headers.remove(name);
                 }
                 return no_body(StatusCode::NOT_MODIFIED, headers);
@@ -104,6 +112,7 @@ pub(super) fn decide(
             Precondition::Failed => {
                 headers.remove(CONTENT_TYPE);
                 headers.remove(CONTENT_DISPOSITION);
+                headers.remove(CONTENT_ENCODING);
                 headers.insert(CONTENT_LENGTH, HeaderValue::from(0u64));
                 return no_body(StatusCode::PRECONDITION_FAILED, headers);
             }
@@ -129,6 +138,7 @@ pub(super) fn decide(
         RangeRequest::Unsatisfiable => {
             headers.remove(CONTENT_TYPE);
             headers.remove(CONTENT_DISPOSITION);
+            headers.remove(CONTENT_ENCODING);
             if let Ok(value) = HeaderValue::try_from(format!("bytes */{size}")) {
                 headers.insert(CONTENT_RANGE, value);
             }

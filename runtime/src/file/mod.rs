@@ -25,7 +25,9 @@ use std::path::Path;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use http::header::{ACCEPT_RANGES, CONTENT_DISPOSITION, CONTENT_LENGTH, CONTENT_TYPE};
+use http::header::{
+    ACCEPT_RANGES, CONTENT_DISPOSITION, CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_TYPE, ETAG,
+};
 use http::{HeaderMap, HeaderValue, StatusCode};
 
 use crate::body::Body;
@@ -260,6 +262,52 @@ impl FileResponse {
     #[must_use]
     pub fn with_chunk_size(mut self, chunk_size: usize) -> Self {
         self.edit(|source| source.chunk_size = chunk_size.max(1));
+        self
+    }
+
+    /// Marks the file as stored in a content coding: a precompressed sibling such as
+    /// `app.js.br` sent for `app.js`. Responses with content carry `Content-Encoding:
+    /// coding`, and the `ETag` derived from the file is tagged with the coding (`"…-br"`),
+    /// so each coding of one resource has its own strong entity tag (RFC 9110 section
+    /// 8.8.3) and `If-None-Match` or `If-Range` never mistake one for another. Ranges and
+    /// conditional requests apply to the stored bytes, the representation actually sent.
+    /// `304`, `412` and `416` answers have no content, hence no `Content-Encoding`.
+    ///
+    /// The media type is still guessed from the path (`.br` says nothing of the content):
+    /// set the resource's own with [`with_media_type`](Self::with_media_type), and send
+    /// `Vary: Accept-Encoding` when the coding was chosen by the request.
+    /// [`StaticFiles`](crate::StaticFiles) does all of this for `.br`, `.zst` and `.gz`
+    /// siblings.
+    ///
+    /// ```
+    /// use respond::{FileMetadata, FileResponse};
+    /// use std::time::{Duration, UNIX_EPOCH};
+    ///
+    /// let modified = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+    /// let response = FileResponse::from_metadata("app.js.br", FileMetadata::new(20, Some(modified)))
+    ///     .with_content_encoding("br")
+    ///     .with_media_type("text/javascript")
+    ///     .with_header("vary", "accept-encoding");
+    /// assert_eq!(response.headers()["content-encoding"], "br");
+    /// assert_eq!(response.headers()["etag"], "\"14-6553f100.0-br\"");
+    /// assert_eq!(response.headers()["content-type"], "text/javascript; charset=utf-8");
+    /// ```
+    #[must_use]
+    pub fn with_content_encoding(mut self, coding: &str) -> Self {
+        self.0 = self.0.with_header(CONTENT_ENCODING, coding);
+        // An ETag derived up front (from metadata given by the caller) is derived again.
+        if let Some(metadata) = self
+            .0
+            .source::<FileSource>()
+            .and_then(|source| source.metadata)
+        {
+            let derived = validators::etag(metadata.size(), metadata.modified());
+            let headers = self.0.headers_mut();
+            if derived.is_some() && headers.get(ETAG) == derived.as_ref() {
+                headers.remove(ETAG);
+                set_validators(headers, metadata);
+            }
+        }
         self
     }
 

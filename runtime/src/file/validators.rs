@@ -27,6 +27,27 @@ pub(crate) fn etag(size: u64, modified: Option<SystemTime>) -> Option<HeaderValu
     HeaderValue::try_from(tag).ok()
 }
 
+/// `etag` tagged with the content coding the file is stored in (`"…-br"` for a
+/// precompressed `.br` sibling), so each coding of one resource has its own strong entity
+/// tag (RFC 9110 section 8.8.3). Bytes outside `[A-Za-z0-9._-]` become `_`; without a
+/// coding the tag is unchanged.
+pub(crate) fn with_coding(etag: HeaderValue, coding: Option<&HeaderValue>) -> HeaderValue {
+    let Some(coding) = coding else {
+        return etag;
+    };
+    let mut tag = etag.as_bytes().to_vec();
+    let Some(b'"') = tag.pop() else {
+        return etag;
+    };
+    tag.push(b'-');
+    tag.extend(coding.as_bytes().iter().map(|&byte| match byte {
+        b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'.' | b'_' | b'-' => byte,
+        _ => b'_',
+    }));
+    tag.push(b'"');
+    HeaderValue::from_bytes(&tag).unwrap_or(etag)
+}
+
 /// The `Last-Modified` value (an IMF-fixdate), or `None` when the time is before the epoch
 /// or from year 10000 on: HTTP dates cannot express those.
 pub(crate) fn last_modified(modified: Option<SystemTime>) -> Option<HeaderValue> {
@@ -56,6 +77,22 @@ mod tests {
         assert!(etag(1, None).is_none());
         let far = UNIX_EPOCH + Duration::from_secs(400_000_000_000);
         assert!(etag(1, Some(far)).is_some());
+    }
+
+    #[test]
+    fn a_coding_tags_the_etag() {
+        let tag = HeaderValue::from_static("\"14-6553f100.1dcd6500\"");
+        let br = HeaderValue::from_static("br");
+        assert_eq!(
+            with_coding(tag.clone(), Some(&br)),
+            "\"14-6553f100.1dcd6500-br\""
+        );
+        let odd = HeaderValue::from_static("gzip, \"x\"");
+        assert_eq!(
+            with_coding(tag.clone(), Some(&odd)),
+            "\"14-6553f100.1dcd6500-gzip___x_\""
+        );
+        assert_eq!(with_coding(tag.clone(), None), tag);
     }
 
     #[test]

@@ -386,8 +386,7 @@ impl Response {
                 background,
                 send_timeout,
             } => Either::Left(std::future::ready(resolved.map(|(head, body)| {
-                Prepared::new(head.status, head.headers, body, background, send_timeout)
-                    .into_http()
+                Prepared::new(head.status, head.headers, body, background, send_timeout).into_http()
             }))),
             start => Either::Right(async move { Ok(start.finish().await?.into_http()) }),
         }
