@@ -225,8 +225,8 @@ impl Server {
     /// The slowest a request body may arrive: after `grace` of waiting, the body must keep an
     /// average of `bytes_per_second` over the time spent waiting for it (default 240 bytes/s
     /// after 5 s, as ASP.NET Core's Kestrel). Only time the app spends waiting for the body
-    /// counts. A body trickled slower fails as [`with_request_body_timeout`]
-    /// (Self::with_request_body_timeout) describes. `0` turns the rate off.
+    /// counts. A body trickled slower fails as
+    /// [`with_request_body_timeout`](Self::with_request_body_timeout) describes. `0` turns the rate off.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
