@@ -2,7 +2,9 @@
 //!
 //! Depend on `respond`, which re-exports both (`respond::response`, `respond::cookie`); the
 //! code they generate names only `::respond::...` paths, so it needs no imports and no other
-//! dependency. The documentation and its examples live on the two macros.
+//! dependency. The two macros are documented, with examples, on those re-exports:
+//! <https://docs.rs/respond/latest/respond/attr.response.html> and
+//! <https://docs.rs/respond/latest/respond/macro.cookie.html>.
 
 #![deny(missing_docs)]
 
@@ -14,10 +16,8 @@ mod item;
 mod settings;
 mod spans;
 
-/// The cookie rules, shared with the runtime: the same file is compiled into both crates.
-#[allow(dead_code)]
-#[path = "../../runtime/src/cookie/rules.rs"]
-mod rules;
+/// The cookie rules, shared with the runtime through the `respond-cookie-rules` crate.
+use respond_cookie_rules as rules;
 
 use proc_macro::TokenStream;
 use quote::quote;
@@ -25,7 +25,9 @@ use syn::Item;
 
 use crate::errors::Errors;
 
-#[doc = include_str!("../docs/response.md")]
+// Documented (with tested examples) where users meet it: on respond's re-export,
+// `respond::response` (runtime/docs/response.md), so the doc is not repeated on that page.
+#[allow(missing_docs)]
 #[proc_macro_attribute]
 pub fn response(args: TokenStream, item: TokenStream) -> TokenStream {
     let mut errors = Errors::default();
@@ -60,7 +62,9 @@ pub fn response(args: TokenStream, item: TokenStream) -> TokenStream {
     }
 }
 
-#[doc = include_str!("../docs/cookie.md")]
+// Documented (with tested examples) on respond's re-export, `respond::cookie!`
+// (runtime/docs/cookie.md).
+#[allow(missing_docs)]
 #[proc_macro]
 pub fn cookie(input: TokenStream) -> TokenStream {
     match syn::parse::<cookie::Input>(input).and_then(cookie::expand) {

@@ -35,7 +35,19 @@ pub use file::{DispositionType, FileMetadata, FileResponse};
 pub use json::{CompactJson, JsonRenderer, JsonResponse};
 pub use protocol::{App, Message, Receiver, RequestEvent, Scope, ScopeKind, Sender, Shutdown};
 pub use redirect::RedirectResponse;
-pub use respond_macros::{cookie, response};
+#[doc = include_str!("../docs/cookie.md")]
+pub use respond_macros::cookie;
+#[doc = include_str!("../docs/response.md")]
+pub use respond_macros::response;
+
+// rustdoc shows the two documents above on the re-exports but collects no doc tests there;
+// these items (compiled only for doc tests) run their examples.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/cookie.md")]
+pub struct CookieMacroDoctests;
+#[cfg(doctest)]
+#[doc = include_str!("../docs/response.md")]
+pub struct ResponseMacroDoctests;
 pub use response::{IntoResponse, Response};
 pub use server::{Server, serve};
 pub use service::{AppService, ResponseFuture};
@@ -124,10 +136,3 @@ pub mod __fuzz {
         crate::file::validators::parse_date(value)
     }
 }
-
-/// The README's examples, compiled and run as doc tests. One of them is an axum app, so
-/// they need the `axum` feature, which `cargo test --workspace` turns on (the tests crate
-/// enables it).
-#[cfg(all(doctest, feature = "axum"))]
-#[doc = include_str!("../../README.md")]
-pub struct ReadmeDoctests;

@@ -3,6 +3,12 @@
 
 pub mod provision;
 
+/// The README's examples, compiled and run as doc tests (one of them is an axum app; this
+/// crate builds respond with the `axum` feature).
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
+
 pub mod h2raw;
 
 pub mod events;

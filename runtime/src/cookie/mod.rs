@@ -1,6 +1,6 @@
 //! [`Cookie`]: the `Set-Cookie` header, built and checked.
 
-pub(crate) mod rules;
+use respond_cookie_rules as rules;
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 

@@ -1,15 +1,32 @@
-//! The cookie rules (RFC 6265 and the RFC 6265bis additions), as plain functions over text.
+//! The cookie rules of [respond](https://docs.rs/respond) (RFC 6265 and the RFC 6265bis
+//! additions), as plain functions over text.
 //!
-//! This file is compiled into two crates: the runtime checks cookies built at run time with
-//! it, and `respond-macros` checks the literals of `cookie!` with it at compile time
-//! (`#[path]`-included there), so both enforce exactly the same rules. It therefore depends
-//! on nothing but `core` and `alloc`.
+//! This crate is the single source of truth for two crates: `respond` checks cookies built
+//! at run time with it, and `respond-macros` checks the literals of `cookie!` with it at
+//! compile time, so both enforce exactly the same rules. It is an implementation detail of
+//! those two crates, versioned with them, and depends on nothing but `std`; depend on
+//! `respond` instead.
+//!
+//! ```
+//! use respond_cookie_rules::{check_combination, check_name, Attributes, Violation};
+//!
+//! assert_eq!(check_name("session id"), Err(Violation::NameChar(' ')));
+//! let host = Attributes {
+//!     name: "__Host-id",
+//!     secure: true,
+//!     samesite_none: false,
+//!     partitioned: false,
+//!     has_domain: false,
+//!     path: Some("/"),
+//! };
+//! assert!(check_combination(host).is_empty());
+//! ```
 
 use std::fmt;
 
 /// A broken cookie rule.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Violation {
+pub enum Violation {
     /// The name is empty.
     EmptyName,
     /// The name has a character outside RFC 9110's `tchar`.
@@ -72,12 +89,12 @@ impl fmt::Display for Violation {
 }
 
 /// RFC 9110 `tchar`: the characters of a token.
-pub(crate) fn is_tchar(c: char) -> bool {
+pub fn is_tchar(c: char) -> bool {
     c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c)
 }
 
 /// The cookie name must be a non-empty token.
-pub(crate) fn check_name(name: &str) -> Result<(), Violation> {
+pub fn check_name(name: &str) -> Result<(), Violation> {
     if name.is_empty() {
         return Err(Violation::EmptyName);
     }
@@ -89,7 +106,7 @@ pub(crate) fn check_name(name: &str) -> Result<(), Violation> {
 
 /// A value is any text of characters up to U+00FF: whatever is not a cookie-octet is quoted
 /// and escaped by [`write_value`], so nothing can break out of the header.
-pub(crate) fn check_value(value: &str) -> Result<(), Violation> {
+pub fn check_value(value: &str) -> Result<(), Violation> {
     match value.chars().find(|&c| u32::from(c) > 0xFF) {
         Some(c) => Err(Violation::ValueChar(c)),
         None => Ok(()),
@@ -97,7 +114,7 @@ pub(crate) fn check_value(value: &str) -> Result<(), Violation> {
 }
 
 /// `Path` and `Domain`: visible ASCII (and space) without `;`.
-pub(crate) fn check_attribute(attribute: &'static str, value: &str) -> Result<(), Violation> {
+pub fn check_attribute(attribute: &'static str, value: &str) -> Result<(), Violation> {
     match value
         .chars()
         .find(|&c| !(c == ' ' || c.is_ascii_graphic()) || c == ';')
@@ -108,7 +125,7 @@ pub(crate) fn check_attribute(attribute: &'static str, value: &str) -> Result<()
 }
 
 /// The lower-case SameSite keyword for a user's text.
-pub(crate) fn parse_samesite(text: &str) -> Result<&'static str, Violation> {
+pub fn parse_samesite(text: &str) -> Result<&'static str, Violation> {
     ["strict", "lax", "none"]
         .into_iter()
         .find(|keyword| keyword.eq_ignore_ascii_case(text))
@@ -117,18 +134,24 @@ pub(crate) fn parse_samesite(text: &str) -> Result<&'static str, Violation> {
 
 /// The attributes the combination rules look at.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Attributes<'a> {
-    pub(crate) name: &'a str,
-    pub(crate) secure: bool,
-    pub(crate) samesite_none: bool,
-    pub(crate) partitioned: bool,
-    pub(crate) has_domain: bool,
-    pub(crate) path: Option<&'a str>,
+pub struct Attributes<'a> {
+    /// The cookie's name (the `__Secure-` and `__Host-` prefixes are matched in any case).
+    pub name: &'a str,
+    /// The `Secure` attribute is set.
+    pub secure: bool,
+    /// `SameSite=None`.
+    pub samesite_none: bool,
+    /// The `Partitioned` attribute (CHIPS) is set.
+    pub partitioned: bool,
+    /// A `Domain` attribute is set.
+    pub has_domain: bool,
+    /// The `Path` attribute, if any.
+    pub path: Option<&'a str>,
 }
 
 /// The rules that tie attributes together (RFC 6265bis sections 4.1.3 and 5.4, CHIPS).
 /// Every violation is listed, in a fixed order.
-pub(crate) fn check_combination(attributes: Attributes<'_>) -> Vec<Violation> {
+pub fn check_combination(attributes: Attributes<'_>) -> Vec<Violation> {
     let mut violations = Vec::new();
     if attributes.samesite_none && !attributes.secure {
         violations.push(Violation::SameSiteNoneNeedsSecure);
@@ -169,7 +192,7 @@ fn is_bare(c: char) -> bool {
 /// double quotes, with `"` and `\` backslash-escaped and every control character, `,`, `;`
 /// and byte from 0x7F up as a three-digit octal escape (`\073` for `;`). The output is
 /// always visible ASCII.
-pub(crate) fn write_value(value: &str, out: &mut String) {
+pub fn write_value(value: &str, out: &mut String) {
     if !value.is_empty() && value.chars().all(is_bare) {
         out.push_str(value);
         return;
@@ -190,4 +213,119 @@ pub(crate) fn write_value(value: &str, out: &mut String) {
         }
     }
     out.push('"');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn attributes(name: &str) -> Attributes<'_> {
+        Attributes {
+            name,
+            secure: false,
+            samesite_none: false,
+            partitioned: false,
+            has_domain: false,
+            path: Some("/"),
+        }
+    }
+
+    fn written(value: &str) -> String {
+        let mut out = String::new();
+        write_value(value, &mut out);
+        out
+    }
+
+    #[test]
+    fn names_are_tokens() {
+        assert_eq!(check_name(""), Err(Violation::EmptyName));
+        assert_eq!(check_name("a;b"), Err(Violation::NameChar(';')));
+        assert_eq!(check_name("caf\u{e9}"), Err(Violation::NameChar('\u{e9}')));
+        assert_eq!(check_name("Session_ID-2.x!#$%&'*+^`|~"), Ok(()));
+    }
+
+    #[test]
+    fn values_stop_at_latin_1() {
+        assert_eq!(check_value("caf\u{e9}; \"x\""), Ok(()));
+        assert_eq!(
+            check_value("\u{20ac}"),
+            Err(Violation::ValueChar('\u{20ac}'))
+        );
+    }
+
+    #[test]
+    fn attributes_refuse_controls_semicolons_and_non_ascii() {
+        assert_eq!(check_attribute("Path", "/a b/c"), Ok(()));
+        for (text, bad) in [("/a;b", ';'), ("/a\r\n", '\r'), ("/\u{e9}", '\u{e9}')] {
+            assert_eq!(
+                check_attribute("Path", text),
+                Err(Violation::AttributeChar("Path", bad))
+            );
+        }
+    }
+
+    #[test]
+    fn samesite_keywords_in_any_case() {
+        assert_eq!(parse_samesite("Strict"), Ok("strict"));
+        assert_eq!(parse_samesite("LAX"), Ok("lax"));
+        assert_eq!(parse_samesite("none"), Ok("none"));
+        assert_eq!(parse_samesite("nope"), Err(Violation::UnknownSameSite));
+    }
+
+    #[test]
+    fn combinations_list_every_violation_in_order() {
+        let host = Attributes {
+            samesite_none: true,
+            partitioned: true,
+            has_domain: true,
+            path: Some("/app"),
+            ..attributes("__HOST-id")
+        };
+        assert_eq!(
+            check_combination(host),
+            vec![
+                Violation::SameSiteNoneNeedsSecure,
+                Violation::PartitionedNeedsSecure,
+                Violation::HostPrefixNeedsSecure,
+                Violation::HostPrefixWithDomain,
+                Violation::HostPrefixPath,
+            ]
+        );
+        assert_eq!(
+            check_combination(attributes("__secure-id")),
+            vec![Violation::SecurePrefixNeedsSecure]
+        );
+        let fine = Attributes {
+            secure: true,
+            samesite_none: true,
+            partitioned: true,
+            ..attributes("__Host-id")
+        };
+        assert!(check_combination(fine).is_empty());
+        // A multi-byte character where the prefix would end is no prefix (and no panic).
+        assert!(check_combination(attributes("__Hos\u{e9}-x")).is_empty());
+    }
+
+    #[test]
+    fn values_render_as_starlette_quotes_them() {
+        assert_eq!(written("abc:123"), "abc:123");
+        assert_eq!(written(""), "\"\"");
+        assert_eq!(written("a b"), "\"a b\"");
+        assert_eq!(written("a;b,c"), "\"a\\073b\\054c\"");
+        assert_eq!(written("say \"hi\" \\o/"), "\"say \\\"hi\\\" \\\\o/\"");
+        assert_eq!(written("caf\u{e9}\n"), "\"caf\\351\\012\"");
+    }
+
+    #[test]
+    fn violations_explain_themselves() {
+        assert_eq!(
+            Violation::HostPrefixPath.to_string(),
+            "a `__Host-` cookie must have `path = \"/\"`"
+        );
+        assert!(
+            Violation::NameChar(' ')
+                .to_string()
+                .contains("' ' is not allowed")
+        );
+    }
 }
