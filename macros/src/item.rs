@@ -1,199 +1,21 @@
-//! `#[response]` on structs and enums: field roles, the generated `IntoResponse` impl and
-//! the inherent builder methods.
+//! `#[response]` on structs and enums: the generated `IntoResponse` impl and the inherent
+//! builder methods, from each struct's or variant's [`Shape`].
 
 use std::collections::BTreeSet;
 
 use proc_macro2::{Ident, Span, TokenStream, TokenTree};
-use quote::{ToTokens, format_ident, quote, quote_spanned};
+use quote::{ToTokens, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{
-    Fields, GenericArgument, Generics, ItemEnum, ItemStruct, Member, PathArguments, Type,
-    Visibility, WherePredicate, parse_quote, parse_quote_spanned,
+    GenericArgument, Generics, ItemEnum, ItemStruct, PathArguments, Type, Visibility,
+    WherePredicate, parse_quote_spanned,
 };
 
 use crate::errors::Errors;
-use crate::fields::{self, Marked, Marking, Role};
+use crate::fields;
 use crate::settings::{self, Settings};
+use crate::shape::{Body, Shape, analyse};
 use crate::spans;
-
-/// A field the response uses, bound to a local variable.
-struct Used {
-    member: Member,
-    binding: Ident,
-    ty: Type,
-}
-
-/// One struct or variant, analysed.
-struct Shape {
-    name: Ident,
-    settings: Settings,
-    body: Body,
-    headers: Vec<(Used, String)>,
-    cookies: Vec<Used>,
-    status: Option<Used>,
-}
-
-enum Body {
-    /// No fields, or no body field and no media type: an empty body.
-    Empty,
-    /// The field marked `#[body]` (or field 0 of a tuple).
-    Field(Box<Used>),
-    /// JSON with no `#[body]`: the whole value is serialised.
-    Whole,
-}
-
-impl Shape {
-    fn used(&self) -> impl Iterator<Item = &Used> {
-        let body = match &self.body {
-            Body::Field(used) => Some(&**used),
-            _ => None,
-        };
-        body.into_iter()
-            .chain(self.headers.iter().map(|(used, _)| used))
-            .chain(&self.cookies)
-            .chain(&self.status)
-    }
-}
-
-/// Reads the roles of `fields` (removing the markers) and checks them.
-///
-/// `serde_skip` adds `#[serde(skip_serializing)]` to the header, cookie and status fields of
-/// a value serialised whole, when the item derives `Serialize` after this attribute.
-fn analyse(
-    name: &Ident,
-    fields: &mut Fields,
-    settings: Settings,
-    serde_skip: bool,
-    errors: &mut Errors,
-) -> Shape {
-    let tuple = matches!(fields, Fields::Unnamed(_));
-    let mut marked: Vec<Marking> = Vec::new();
-    for field in fields.iter_mut() {
-        marked.push(fields::take_role(&mut field.attrs, errors));
-    }
-    // A field whose marker was wrong is reported once, and left out of the checks below.
-    let any_invalid = marked.iter().any(|m| matches!(m, Marking::Invalid));
-    // Tuples: field 0 is the body unless it has another role or another field is the body.
-    let is_body =
-        |m: &Marking| matches!(m, Marking::Role(marked) if matches!(marked.role, Role::Body));
-    let has_body = marked.iter().any(is_body);
-    if tuple && !has_body && matches!(marked.first(), Some(Marking::None)) {
-        marked[0] = Marking::Role(Box::new(Marked {
-            role: Role::Body,
-            attr: None,
-        }));
-    }
-
-    let has_body = marked.iter().any(is_body);
-    let whole = settings.is_json() && !tuple && !has_body && !fields.is_empty();
-    let mut shape = Shape {
-        name: name.clone(),
-        body: if whole { Body::Whole } else { Body::Empty },
-        settings,
-        headers: Vec::new(),
-        cookies: Vec::new(),
-        status: None,
-    };
-    let mut body_field: Option<String> = None;
-    let mut status_field: Option<String> = None;
-    for (index, (field, marked)) in fields.iter_mut().zip(marked).enumerate() {
-        let member = match &field.ident {
-            Some(ident) => Member::Named(ident.clone()),
-            None => Member::Unnamed(index.into()),
-        };
-        let label = match &field.ident {
-            Some(ident) => format!("`{ident}`"),
-            None => format!("{index}"),
-        };
-        let used = Used {
-            member,
-            binding: format_ident!("__respond_field_{index}"),
-            ty: field.ty.clone(),
-        };
-        let marked = match marked {
-            Marking::Role(marked) => marked,
-            Marking::Invalid => continue,
-            Marking::None => {
-                if !whole {
-                    let why = if tuple {
-                        "mark it `#[header(\"name\")]`, `#[cookie]` or `#[status]` (in a tuple, field 0 is the body)"
-                    } else {
-                        "mark it `#[body]`, `#[header(\"name\")]`, `#[cookie]` or `#[status]` \
-                         (only a JSON response without a `#[body]` serialises its other fields)"
-                    };
-                    errors.at(
-                        field_span(field),
-                        format!("field {label} has no role: {why}"),
-                    );
-                }
-                continue;
-            }
-        };
-        if whole && serde_skip && !skipped_by_serde(&field.attrs) {
-            field.attrs.push(parse_quote!(#[serde(skip_serializing)]));
-        }
-        match marked.role {
-            Role::Body => {
-                if let Some(first) = &body_field {
-                    errors.on(
-                        &marked.attr,
-                        format!(
-                            "a response has one body, and field {first} is already the `#[body]`"
-                        ),
-                    );
-                } else {
-                    body_field = Some(label);
-                    shape.body = Body::Field(Box::new(used));
-                }
-            }
-            Role::Header(name) => shape.headers.push((used, name)),
-            Role::Cookie => shape.cookies.push(used),
-            Role::Status => {
-                if let Some(first) = &status_field {
-                    errors.on(
-                        &marked.attr,
-                        format!("a response has one status, and field {first} is already the `#[status]`"),
-                    );
-                } else {
-                    status_field = Some(label);
-                    shape.status = Some(used);
-                }
-            }
-        }
-    }
-    if matches!(shape.body, Body::Empty) && !fields.is_empty() && !any_invalid {
-        if let Some(media) = shape.settings.media_type.as_ref().filter(|m| !m.json) {
-            errors.at(
-                name.span(),
-                format!(
-                    "`{name}` has the media type \"{}\" but no body: mark the body field `#[body]` \
-                     (only a JSON media type serialises the whole value; a response without fields has an empty body)",
-                    media.text
-                ),
-            );
-        }
-    }
-    shape
-}
-
-/// Whether a field already has a `#[serde(skip...)]` of its own.
-fn skipped_by_serde(attrs: &[syn::Attribute]) -> bool {
-    attrs.iter().any(|attr| {
-        attr.path().is_ident("serde")
-            && attr.meta.require_list().is_ok_and(|list| {
-                list.tokens.clone().into_iter().any(|token| {
-                    matches!(token, TokenTree::Ident(ident) if ident.to_string().starts_with("skip"))
-                })
-            })
-    })
-}
-
-fn field_span(field: &syn::Field) -> Span {
-    match &field.ident {
-        Some(ident) => ident.span(),
-        None => field.ty.span(),
-    }
-}
 
 /// Whether `attrs` derive `Serialize` (so `#[serde(...)]` field attributes are understood).
 fn derives_serialize(attrs: &[syn::Attribute]) -> bool {

@@ -14,6 +14,7 @@ mod fields;
 mod handler;
 mod item;
 mod settings;
+mod shape;
 mod spans;
 
 /// The cookie rules, shared with the runtime through the `respond-cookie-rules` crate.

@@ -26,6 +26,9 @@ pub(crate) struct MediaType {
 pub(crate) struct Settings {
     pub(crate) media_type: Option<MediaType>,
     pub(crate) status: Option<u16>,
+    /// A `media_type` was given but is not one: the checks that depend on the media type
+    /// (which fields need a role) are left out, so the one mistake is reported once.
+    pub(crate) media_type_broken: bool,
 }
 
 impl Settings {
@@ -34,6 +37,8 @@ impl Settings {
         Settings {
             media_type: inner.media_type.clone().or_else(|| self.media_type.clone()),
             status: inner.status.or(self.status),
+            media_type_broken: inner.media_type_broken
+                || (inner.media_type.is_none() && self.media_type_broken),
         }
     }
 
@@ -80,6 +85,7 @@ pub(crate) fn parse(args: TokenStream, errors: &mut Errors) -> Settings {
             let path = meta.path();
             match path.get_ident() {
                 Some(key) if key == "media_type" || key == "status" => {
+                    settings.media_type_broken |= key == "media_type";
                     errors.on(&meta, format!("`{key}` needs a value: {KEYS}"));
                 }
                 _ => errors.on(path, format!("unknown argument: {KEYS}")),
@@ -96,6 +102,7 @@ pub(crate) fn parse(args: TokenStream, errors: &mut Errors) -> Settings {
                 continue;
             }
             settings.media_type = media_type(&pair.value, errors);
+            settings.media_type_broken = settings.media_type.is_none();
         } else if key == "status" {
             if std::mem::replace(&mut seen_status, true) {
                 errors.on(key, "`status` is given twice");
