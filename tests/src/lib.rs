@@ -4,6 +4,7 @@
 pub mod provision;
 
 pub mod h2raw;
+pub mod tls;
 
 pub mod events;
 pub mod redis;
