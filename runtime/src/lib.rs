@@ -37,15 +37,15 @@ pub use protocol::{App, Message, Receiver, RequestEvent, Scope, ScopeKind, Sende
 pub use redirect::RedirectResponse;
 pub use respond_macros::{cookie, response};
 pub use response::{IntoResponse, Response};
-pub use server::{Server, serve};
-#[cfg(feature = "tls")]
-#[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
-pub use server::{TlsConfig, TlsError, serve_tls};
 /// The TLS library behind [`TlsConfig`], for configurations built by hand
 /// ([`TlsConfig::from_rustls`]).
 #[cfg(feature = "tls")]
 #[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
 pub use rustls;
+pub use server::{Server, serve};
+#[cfg(feature = "tls")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
+pub use server::{TlsConfig, TlsError, serve_tls};
 pub use service::{AppService, ResponseFuture};
 pub use sse::{EventItem, EventSourceResponse, RetryDelay, Separator, ServerSentEvent};
 pub use static_files::StaticFiles;

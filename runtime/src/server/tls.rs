@@ -14,8 +14,8 @@ use rustls::ServerConfig;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 
-pub use self::accept::serve_tls;
 pub(crate) use self::accept::handshake;
+pub use self::accept::serve_tls;
 
 /// The protocols offered in ALPN, the server's preference first: browsers speak HTTP/2 only
 /// over TLS, and only when the server offers `h2` here.
@@ -94,9 +94,7 @@ pub enum TlsError {
         detail: String,
     },
     /// The certificate chain is empty.
-    #[error(
-        "no certificate in {origin}: expected a `-----BEGIN CERTIFICATE-----` section{hint}"
-    )]
+    #[error("no certificate in {origin}: expected a `-----BEGIN CERTIFICATE-----` section{hint}")]
     NoCertificate {
         /// The file, or "the PEM given in memory".
         origin: String,
@@ -172,7 +170,10 @@ impl TlsConfig {
         cert_chain: impl AsRef<Path>,
         key: impl AsRef<Path>,
     ) -> Result<Self, TlsError> {
-        Ok(TlsConfig::new(load_files(cert_chain.as_ref(), key.as_ref())?))
+        Ok(TlsConfig::new(load_files(
+            cert_chain.as_ref(),
+            key.as_ref(),
+        )?))
     }
 
     /// A configuration from DER certificates and key (as a certificate generator or a
@@ -193,11 +194,7 @@ impl TlsConfig {
         cert_chain: Vec<CertificateDer<'static>>,
         key: PrivateKeyDer<'static>,
     ) -> Result<Self, TlsError> {
-        Ok(TlsConfig::new(load_der(
-            cert_chain,
-            key,
-            &Origin::Memory,
-        )?))
+        Ok(TlsConfig::new(load_der(cert_chain, key, &Origin::Memory)?))
     }
 
     /// A configuration you built with rustls yourself (client certificates, several
@@ -367,13 +364,12 @@ fn load_pem(
     cert_origin: &Origin<'_>,
     key_origin: &Origin<'_>,
 ) -> Result<Loaded, TlsError> {
-    let pem_error = |what, origin: &Origin<'_>, error: rustls::pki_types::pem::Error| {
-        TlsError::Pem {
+    let pem_error =
+        |what, origin: &Origin<'_>, error: rustls::pki_types::pem::Error| TlsError::Pem {
             what,
             origin: origin.to_string(),
             detail: error.to_string(),
-        }
-    };
+        };
     let chain = CertificateDer::pem_slice_iter(cert_pem)
         .collect::<Result<Vec<_>, _>>()
         .map_err(|error| pem_error("certificate", cert_origin, error))?;
