@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use respond::{
-    FileResponse, PlainTextResponse, Receiver, RedirectResponse, Response, Scope, Sender,
+    FileResponse, PlainTextResponse, Receiver, RedirectResponse, Response, Scope, Sender, Server,
     TlsConfig, TlsError, cookie,
 };
 use respond_tests::h2raw::{self, CONTINUATION, GOAWAY, HEADERS, RST_STREAM, frame};
@@ -480,4 +480,48 @@ async fn thousands_of_streams_and_a_continuation_flood_over_tls_leave_others_ser
         "{written} bytes of one header block were taken"
     );
     fixture.server.stop().await;
+}
+
+#[tokio::test]
+async fn a_graceful_shutdown_does_not_wait_for_stalled_handshakes() {
+    let cert = TestCert::localhost();
+    let tls = cert.server_config();
+    // A long header deadline and no shutdown time limit: only the shutdown may end them.
+    let server = Server::bind("127.0.0.1:0").await.unwrap().with_tls(tls);
+    let addr = server.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let running = tokio::spawn(
+        server
+            .with_header_timeout(Duration::from_secs(60))
+            .with_graceful_shutdown(async {
+                stopped.await.ok();
+            })
+            .serve(respond_tests::respond_with(|| PlainTextResponse::new("ok"))),
+    );
+    let mut stalled = Vec::new();
+    for _ in 0..4 {
+        let mut socket = tokio::net::TcpStream::connect(addr).await.unwrap();
+        socket.write_all(&[0x16, 0x03, 0x01]).await.unwrap();
+        stalled.push(socket);
+    }
+    let stream = tls::connect(addr, &cert, &[H2]).await;
+    assert_eq!(Client::over(stream).await.get("/", &[]).await.text(), "ok");
+    let started = Instant::now();
+    stop.send(()).unwrap();
+    tokio::time::timeout(Duration::from_secs(10), running)
+        .await
+        .expect("the server stopped")
+        .unwrap()
+        .unwrap();
+    println!(
+        "stopped after {:?} with 4 stalled handshakes",
+        started.elapsed()
+    );
+    for socket in &mut stalled {
+        assert!(
+            h2raw::until_closed(socket, Duration::from_secs(1))
+                .await
+                .is_some()
+        );
+    }
 }

@@ -232,9 +232,15 @@ impl Server {
                 }
                 #[cfg(feature = "tls")]
                 if let Some(tls) = tls {
-                    let (ticket, limits) = (&connection.ticket, &connection.limits);
+                    let Connection {
+                        ticket,
+                        limits,
+                        shutdown,
+                        peer,
+                        ..
+                    } = &connection;
                     if let Some(stream) =
-                        tls::handshake(&tls, stream, ticket, limits, connection.peer).await
+                        tls::handshake(&tls, stream, ticket, limits, shutdown, *peer).await
                     {
                         connection.serve(&builder, stream, true, app).await;
                     }

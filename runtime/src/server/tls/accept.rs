@@ -11,7 +11,7 @@ use tokio_rustls::TlsAcceptor;
 use tokio_rustls::server::TlsStream;
 
 use super::TlsConfig;
-use crate::protocol::App;
+use crate::protocol::{App, Shutdown};
 use crate::server::Server;
 use crate::server::connections::{Check, Ticket};
 use crate::server::limits::Limits;
@@ -95,12 +95,13 @@ impl Server {
 }
 
 /// Completes the TLS handshake of `stream` before its deadline (or `None`: it timed out,
-/// failed, was shed, or spoke cleartext HTTP and was told so).
+/// failed, was shed, the server is shutting down, or it spoke cleartext HTTP and was told so).
 pub(crate) async fn handshake(
     tls: &TlsConfig,
     stream: TcpStream,
     ticket: &Ticket,
     limits: &Limits,
+    shutdown: &Shutdown,
     peer: SocketAddr,
 ) -> Option<TlsStream<TcpStream>> {
     let deadline = match ticket.check(limits, Instant::now()) {
@@ -132,6 +133,10 @@ pub(crate) async fn handshake(
         accepted = work => accepted,
         () = ticket.shed() => {
             tracing::debug!(%peer, "connection in its TLS handshake shed at the connection cap");
+            None
+        }
+        () = shutdown.requested() => {
+            tracing::debug!(%peer, "connection in its TLS handshake closed for shutdown");
             None
         }
         () = tokio::time::sleep_until(deadline) => {
