@@ -56,6 +56,17 @@ impl TestCert {
         }
     }
 
+    /// A certificate read back from PEM (the first certificate of `cert_pem`).
+    pub fn from_pem(cert_pem: &str, key_pem: &str) -> TestCert {
+        use tokio_rustls::rustls::pki_types::pem::PemObject;
+        let der = CertificateDer::from_pem_slice(cert_pem.as_bytes()).expect("a PEM certificate");
+        TestCert {
+            cert_pem: cert_pem.to_owned(),
+            key_pem: key_pem.to_owned(),
+            der,
+        }
+    }
+
     /// The configuration a server presents this certificate with.
     pub fn server_config(&self) -> respond::TlsConfig {
         respond::TlsConfig::from_pem(self.cert_pem.as_bytes(), self.key_pem.as_bytes())
