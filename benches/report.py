@@ -87,6 +87,30 @@ def main(path):
           "respond `StaticFiles`, axum with tower-http `ServeDir` (precompressed gzip and br), actix-files `Files` "
           "(no precompressed siblings: it sends the 200 KiB script itself), nginx `try_files` with `gzip_static on`.")
 
+    tls_rows = [(scenario, server) for scenario in ("tls-keepalive-plain", "tls-handshake", "tls-file-64m")
+                for server in ("respond-tls", "nginx-tls") if rows.get((scenario, server))]
+    if tls_rows:
+        out.append("## HTTPS against nginx\n")
+        out.append("Both servers present the same ECDSA P-256 certificate and use TLS 1.3 "
+                   "`TLS_AES_256_GCM_SHA384` over X25519 with no session resumption; nginx has no sendfile "
+                   "(TLS is encrypted in user space on both sides). Keep-alive plain text (64 connections), a "
+                   "new connection and full handshake per request (`Connection: close`, 64 connections), "
+                   "the 64 MiB file whole (4 connections).\n")
+        out.append("| scenario | server | req/s | transfer/s | server CPU per request | server CPU per GiB | vs nginx |")
+        out.append("|---|---|---:|---:|---:|---:|---:|")
+        for scenario, server in tls_rows:
+            data = rows[(scenario, server)]
+            ref = rows.get((scenario, "nginx-tls"))
+            ref_rps = median([float(r["rps"]) for r in ref if r.get("rps")]) if ref else None
+            rps = median([float(r["rps"]) for r in data if r.get("rps")])
+            transfer = median([size(r.get("transfer", "")) for r in data])
+            cpu_us = median([int(r["cpu_ticks"]) / TICKS / max(float(r["rps"]) * DURATION, 1) * 1e6 for r in data if r.get("rps")])
+            per_gib = median([int(r["cpu_ticks"]) / TICKS / max(size(r.get("transfer", "")) * DURATION / 1024**3, 1e-9) for r in data])
+            ratio = f"{rps / ref_rps:.2f}" if rps and ref_rps else "-"
+            gib = f"{per_gib:.2f} s" if scenario == "tls-file-64m" and per_gib else "-"
+            out.append(f"| {scenario} | {server} | {rps or 0:,.0f} | {(transfer or 0) / 1024**2:,.1f} MiB | "
+                       f"{cpu_us or 0:.1f} µs | {gib} | {ratio} |")
+        out.append("")
     out.append("## Server-sent events\n")
     out.append("| clients | server | events/s | peak RSS | vs axum |")
     out.append("|---|---|---:|---:|---:|")

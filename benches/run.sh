@@ -16,9 +16,11 @@ RESULTS=${RESULTS:-/tmp/respond-bench-results.tsv}
 export BENCH_FILE=$FILE
 STATIC=${BENCH_STATIC:-/tmp/respond-bench-static}
 export BENCH_STATIC=$STATIC
-# ONLY=static runs the static-folder scenarios alone (a smoke of the harness with ROUNDS=1
-# DURATION=1).
+# ONLY=static runs the static-folder scenarios alone, ONLY=tls the HTTPS ones (a smoke of the
+# harness with ROUNDS=1 DURATION=1).
 ONLY=${ONLY:-all}
+TLS_DIR=${BENCH_TLS_DIR:-/tmp/respond-bench-tls}
+export BENCH_TLS_CERT=$TLS_DIR/cert.pem BENCH_TLS_KEY=$TLS_DIR/key.pem
 
 install_tools() {
     local missing=()
@@ -57,7 +59,7 @@ peak_rss_kib() { sum_over_family "$1" status '/VmHWM/ {print $2}'; }
 start_server() {
     local name=$1
     case $name in
-        respond|hyper|axum|actix)
+        respond|respond-tls|hyper|axum|actix)
             taskset -c 0 target/release/bench-server "$name" "127.0.0.1:$PORT" >/dev/null 2>&1 & ;;
         starlette)
             taskset -c 0 python3 -m uvicorn starlette_app:app --host 127.0.0.1 --port "$PORT" \
@@ -65,6 +67,11 @@ start_server() {
         nginx)
             mkdir -p /tmp/respond-bench-nginx
             sed -e "s|PORT|$PORT|" -e "s|FILE|$FILE|" -e "s|STATIC|$STATIC|" nginx.conf >/tmp/respond-bench-nginx.conf
+            taskset -c 0 nginx -c /tmp/respond-bench-nginx.conf >/dev/null 2>&1 & ;;
+        nginx-tls)
+            mkdir -p /tmp/respond-bench-nginx
+            sed -e "s|PORT|$PORT|" -e "s|FILE|$FILE|" -e "s|TLS_CERT|$BENCH_TLS_CERT|" \
+                -e "s|TLS_KEY|$BENCH_TLS_KEY|" nginx-tls.conf >/tmp/respond-bench-nginx.conf
             taskset -c 0 nginx -c /tmp/respond-bench-nginx.conf >/dev/null 2>&1 & ;;
     esac
     SERVER_PID=$!
@@ -143,14 +150,44 @@ static_scenarios() {
     done
 }
 
+# One ECDSA P-256 certificate for localhost, served by respond and nginx alike.
+make_tls_cert() {
+    [ -s "$BENCH_TLS_CERT" ] && [ -s "$BENCH_TLS_KEY" ] && return
+    mkdir -p "$TLS_DIR"
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
+        -subj /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1 \
+        -keyout "$BENCH_TLS_KEY" -out "$BENCH_TLS_CERT" 2>/dev/null
+}
+
+# HTTPS against nginx, same certificate, TLS 1.3 TLS_AES_256_GCM_SHA384 over X25519 on both:
+# keep-alive plain responses, a new connection (full handshake) per request, a 64 MiB file.
+tls_scenarios() {
+    local round=$1 base="https://127.0.0.1:$PORT"
+    for server in respond-tls nginx-tls; do
+        measure_wrk tls-keepalive-plain "$server" "$round" "$base/plain"
+    done
+    for server in respond-tls nginx-tls; do
+        measure_wrk tls-handshake "$server" "$round" -H "Connection: close" "$base/plain"
+    done
+    for server in respond-tls nginx-tls; do
+        measure_wrk tls-file-64m "$server" "$round" -c4 "$base/file"
+    done
+}
+
 main() {
     install_tools
     cargo build --release --bins
     [ -s "$FILE" ] || head -c $((64 * 1024 * 1024)) /dev/urandom >"$FILE"
     make_static
+    make_tls_cert
     ulimit -n 65536 2>/dev/null || true
     : >"$RESULTS"
     local base="http://127.0.0.1:$PORT"
+    if [ "$ONLY" = tls ]; then
+        for round in $(seq 1 "$ROUNDS"); do tls_scenarios "$round"; done
+        python3 report.py "$RESULTS"
+        return
+    fi
     if [ "$ONLY" = static ]; then
         for round in $(seq 1 "$ROUNDS"); do static_scenarios "$round"; done
         python3 report.py "$RESULTS"
@@ -158,6 +195,7 @@ main() {
     fi
     for round in $(seq 1 "$ROUNDS"); do
         static_scenarios "$round"
+        tls_scenarios "$round"
         for server in respond hyper axum actix starlette; do
             measure_wrk plain "$server" "$round" "$base/plain"
         done

@@ -5,14 +5,18 @@
 //! cargo run --example showcase -- --addr 0.0.0.0:9000
 //! ADDR=127.0.0.1:9000 cargo run --example showcase
 //! cargo run --example showcase -- --timeouts 2 --max-connections 1024
+//! cargo run --example showcase -- --tls-self-signed   # https://localhost:8000, HTTP/2
+//! cargo run --example showcase -- --tls-cert fullchain.pem --tls-key privkey.pem
 //! ```
 //!
 //! `--timeouts SECS` sets the header, idle and request-body timeouts at once (the soak uses
 //! short ones to watch attackers being closed); `--max-connections N` the connection cap.
+//! With `--tls-cert FILE --tls-key FILE` the showcase serves HTTPS (browsers then speak
+//! HTTP/2); `--tls-self-signed` makes a development certificate for localhost and prints
+//! how to trust it. SIGHUP reloads the certificate files.
 //!
 //! Try it with curl: `curl -i http://127.0.0.1:8000/json`.
 
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -27,6 +31,12 @@ use serde::Serialize;
 /// The chat room on a channel hub (its own routes under `/chat`).
 #[path = "showcase/chat.rs"]
 mod chat;
+/// The command line.
+#[path = "showcase/cli.rs"]
+mod cli;
+/// HTTPS: the certificate and its reload.
+#[path = "showcase/tls.rs"]
+mod tls;
 
 /// Every route: path, what it shows.
 const ROUTES: &[(&str, &str)] = &[
@@ -472,81 +482,6 @@ async fn app(scope: Scope, mut receive: Receiver, mut send: Sender) -> respond::
     route(&scope).send(&scope, &mut receive, &mut send).await
 }
 
-/// The command line: the address and the optional connection limits.
-struct Options {
-    addr: SocketAddr,
-    timeouts: Option<Duration>,
-    max_connections: Option<usize>,
-}
-
-fn options() -> Result<Options, String> {
-    const USAGE: &str =
-        "usage: showcase [--addr HOST:PORT] [--timeouts SECS] [--max-connections N]";
-    let mut args = std::env::args().skip(1);
-    let mut addr = std::env::var("ADDR").ok();
-    let (mut timeouts, mut max_connections) = (None, None);
-    while let Some(arg) = args.next() {
-        let (name, inline) = match arg.split_once('=') {
-            Some((name, value)) => (name.to_owned(), Some(value.to_owned())),
-            None => (arg.clone(), None),
-        };
-        let mut value = || {
-            inline
-                .clone()
-                .or_else(|| args.next())
-                .ok_or(format!("{name} needs a value; {USAGE}"))
-        };
-        match name.as_str() {
-            "--addr" => addr = Some(value()?),
-            "--timeouts" => {
-                let secs: f64 = value()?
-                    .parse()
-                    .map_err(|_| format!("--timeouts takes seconds; {USAGE}"))?;
-                timeouts = Some(Duration::from_secs_f64(secs));
-            }
-            "--max-connections" => {
-                let max: usize = value()?
-                    .parse()
-                    .map_err(|_| format!("--max-connections takes a number; {USAGE}"))?;
-                max_connections = Some(max.max(1));
-            }
-            other => return Err(format!("unknown argument {other:?}; {USAGE}")),
-        }
-    }
-    let addr = addr.unwrap_or_else(|| "127.0.0.1:8000".to_owned());
-    let addr = addr
-        .parse()
-        .map_err(|error| format!("invalid address {addr:?}: {error}"))?;
-    Ok(Options {
-        addr,
-        timeouts,
-        max_connections,
-    })
-}
-
-/// Ctrl-C, or SIGTERM on Unix.
-async fn stop_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut terminate) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = terminate.recv() => {}
-                }
-            }
-            Err(_) => {
-                tokio::signal::ctrl_c().await.ok();
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        tokio::signal::ctrl_c().await.ok();
-    }
-}
-
 #[tokio::main]
 async fn main() {
     tracing_subscriber::fmt()
@@ -555,7 +490,7 @@ async fn main() {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .init();
-    let options = match options() {
+    let options = match cli::options() {
         Ok(options) => options,
         Err(message) => {
             eprintln!("{message}");
@@ -587,9 +522,23 @@ async fn main() {
         server = server.with_max_connections(max);
     }
     let local = server.local_addr().unwrap_or(addr);
-    println!("respond showcase listening on http://{local}");
+    let mut scheme = "http";
+    if let Some(source) = &options.tls {
+        let loaded = match tls::load(source) {
+            Ok(loaded) => loaded,
+            Err(error) => {
+                eprintln!("cannot serve HTTPS: {error}");
+                std::process::exit(1);
+            }
+        };
+        tls::explain(&loaded, source, local.port());
+        tls::reload_on_hangup(&loaded);
+        server = server.with_tls(loaded.config);
+        scheme = "https";
+    }
+    println!("respond showcase listening on {scheme}://{local}");
     let shutdown = async {
-        stop_signal().await;
+        cli::stop_signal().await;
         println!("shutting down");
     };
     if let Err(error) = server.with_graceful_shutdown(shutdown).serve(app).await {

@@ -49,7 +49,15 @@ pub struct CookieMacroDoctests;
 #[doc = include_str!("../docs/response.md")]
 pub struct ResponseMacroDoctests;
 pub use response::{IntoResponse, Response};
+/// The TLS library behind [`TlsConfig`], for configurations built by hand
+/// ([`TlsConfig::from_rustls`]).
+#[cfg(feature = "tls")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
+pub use rustls;
 pub use server::{Server, serve};
+#[cfg(feature = "tls")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
+pub use server::{TlsConfig, TlsError, serve_tls};
 pub use service::{AppService, ResponseFuture};
 pub use sse::{EventItem, EventSourceResponse, RetryDelay, Separator, ServerSentEvent};
 pub use static_files::StaticFiles;

@@ -5,7 +5,7 @@
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 /// The client connection preface.
@@ -68,16 +68,28 @@ pub fn get(stream: u32, path: &str) -> Vec<u8> {
 /// Connects and sends the preface and an empty SETTINGS frame, plus `settings_pairs`.
 pub async fn connect(addr: SocketAddr, settings_pairs: &[(u16, u32)]) -> TcpStream {
     let mut stream = TcpStream::connect(addr).await.expect("connect");
+    stream
+        .write_all(&hello(settings_pairs))
+        .await
+        .expect("preface");
+    stream
+}
+
+/// What [`connect`] sends first: the preface, SETTINGS with `settings_pairs`, and the
+/// acknowledgement of the server's SETTINGS in advance (for a TLS stream, send it yourself).
+pub fn hello(settings_pairs: &[(u16, u32)]) -> Vec<u8> {
     let mut hello = PREFACE.to_vec();
     hello.extend(settings(settings_pairs));
-    hello.extend(frame(SETTINGS, 0x1, 0, &[])); // ACK of the server's settings, in advance
-    stream.write_all(&hello).await.expect("preface");
-    stream
+    hello.extend(frame(SETTINGS, 0x1, 0, &[]));
+    hello
 }
 
 /// Reads and discards until the server closes the connection (EOF or reset); the time it
 /// took, or `None` when it stayed open for `limit`.
-pub async fn until_closed(stream: &mut TcpStream, limit: Duration) -> Option<Duration> {
+pub async fn until_closed(
+    stream: &mut (impl AsyncRead + Unpin),
+    limit: Duration,
+) -> Option<Duration> {
     let started = Instant::now();
     let mut buf = vec![0u8; 64 * 1024];
     tokio::time::timeout(limit, async {

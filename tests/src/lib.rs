@@ -10,6 +10,7 @@ pub mod provision;
 pub struct ReadmeDoctests;
 
 pub mod h2raw;
+pub mod tls;
 
 pub mod events;
 pub mod redis;

@@ -1,4 +1,4 @@
-//! One server of the load benchmarks: `bench-server <respond|hyper|axum|actix> <addr>`.
+//! One server of the load benchmarks: `bench-server <respond|respond-tls|hyper|axum|actix> <addr>`.
 //!
 //! Every implementation serves the same routes, on one thread (the bench pins it to one core):
 //! - `/plain`: `Hello, world!` as `text/plain`;
@@ -10,6 +10,10 @@
 //!   `app.js` with its `.gz` and `.br` siblings): respond's `StaticFiles` and tower-http's
 //!   `ServeDir`, both with precompressed gzip and Brotli, and actix-files `Files` (which
 //!   has no precompressed siblings: it sends `app.js` itself).
+//!
+//! `respond-tls` is respond over HTTPS with the certificate and key named by `BENCH_TLS_CERT`
+//! and `BENCH_TLS_KEY`, TLS 1.3 with `TLS_AES_256_GCM_SHA384` and X25519 only (what
+//! `nginx-tls.conf` pins for nginx), and no session resumption, as nginx there.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -44,7 +48,8 @@ fn main() {
         .parse()
         .unwrap_or_else(|_| usage());
     match kind.as_str() {
-        "respond" => current_thread(respond_server(addr)),
+        "respond" => current_thread(respond_server(addr, None)),
+        "respond-tls" => current_thread(respond_server(addr, Some(bench_tls()))),
         "hyper" => current_thread(hyper_server(addr)),
         "axum" => current_thread(axum_server(addr)),
         "actix" => actix_server(addr),
@@ -53,7 +58,7 @@ fn main() {
 }
 
 fn usage() -> ! {
-    eprintln!("usage: bench-server <respond|hyper|axum|actix> [addr]");
+    eprintln!("usage: bench-server <respond|respond-tls|hyper|axum|actix> [addr]");
     std::process::exit(2)
 }
 
@@ -65,7 +70,34 @@ fn current_thread(server: impl std::future::Future<Output = ()>) {
         .block_on(server);
 }
 
-async fn respond_server(addr: SocketAddr) {
+/// The TLS configuration of `respond-tls`: the suite and group nginx-tls.conf pins.
+fn bench_tls() -> respond::TlsConfig {
+    use respond::rustls::crypto::{CryptoProvider, ring};
+    use respond::rustls::pki_types::pem::PemObject;
+    use respond::rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let var = |name: &str| std::env::var_os(name).unwrap_or_else(|| panic!("{name} must name a PEM file"));
+    let chain = CertificateDer::pem_file_iter(var("BENCH_TLS_CERT"))
+        .expect("certificate file")
+        .collect::<Result<Vec<_>, _>>()
+        .expect("certificates");
+    let key = PrivateKeyDer::from_pem_file(var("BENCH_TLS_KEY")).expect("private key");
+    let provider = CryptoProvider {
+        cipher_suites: vec![ring::cipher_suite::TLS13_AES_256_GCM_SHA384],
+        kx_groups: vec![ring::kx_group::X25519],
+        ..ring::default_provider()
+    };
+    let mut config = respond::rustls::ServerConfig::builder_with_provider(std::sync::Arc::new(provider))
+        .with_protocol_versions(&[&respond::rustls::version::TLS13])
+        .expect("TLS 1.3")
+        .with_no_client_auth()
+        .with_single_cert(chain, key)
+        .expect("certificate and key");
+    config.session_storage = std::sync::Arc::new(respond::rustls::server::NoServerSessionStorage {});
+    config.send_tls13_tickets = 0;
+    respond::TlsConfig::from_rustls(config)
+}
+
+async fn respond_server(addr: SocketAddr, tls: Option<respond::TlsConfig>) {
     use respond::{
         EventSourceResponse, FileResponse, JsonResponse, PlainTextResponse,
         Receiver, Response, Scope, Sender, ServerSentEvent,
@@ -92,7 +124,12 @@ async fn respond_server(addr: SocketAddr) {
         };
         response.send(&scope, &mut receive, &mut send).await
     }
-    respond::serve(addr, app).await.expect("respond server");
+    let server = respond::Server::bind(addr).await.expect("bind");
+    match tls {
+        Some(tls) => server.with_tls(tls).serve(app).await,
+        None => server.serve(app).await,
+    }
+    .expect("respond server");
 }
 
 async fn hyper_server(addr: SocketAddr) {

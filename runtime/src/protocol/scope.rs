@@ -185,6 +185,20 @@ impl Scope {
         self
     }
 
+    /// Sets the scheme: `"https"` when `secure` (the request came over TLS, as the server
+    /// marks every request of a [`with_tls`](crate::Server) connection), else `"http"`.
+    ///
+    /// ```
+    /// let scope = respond::Scope::new(respond::Method::GET, "/").with_https(true);
+    /// assert_eq!(scope.scheme(), "https");
+    /// assert_eq!(scope.with_https(false).scheme(), "http");
+    /// ```
+    #[must_use]
+    pub fn with_https(mut self, secure: bool) -> Self {
+        self.scheme = if secure { "https" } else { "http" };
+        self
+    }
+
     /// `true` for an HTTP request, `false` for a websocket handshake.
     pub fn is_http(&self) -> bool {
         self.kind == ScopeKind::Http

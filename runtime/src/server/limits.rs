@@ -146,7 +146,8 @@ impl Server {
     /// How long a new connection may take to send its first complete request head, counted
     /// from the moment it is accepted (default 60 s, nginx's `client_header_timeout`). It
     /// covers the bytes read to tell HTTP/1.1 from HTTP/2, so a socket that connects and
-    /// sends nothing is closed at this deadline.
+    /// sends nothing is closed at this deadline. On an HTTPS server (feature `tls`) it
+    /// covers the TLS handshake too.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {

@@ -4,6 +4,11 @@ mod connections;
 mod deadline;
 mod io;
 mod limits;
+#[cfg(feature = "tls")]
+mod tls;
+
+#[cfg(feature = "tls")]
+pub use self::tls::{TlsConfig, TlsError, serve_tls};
 
 use std::convert::Infallible;
 use std::fmt;
@@ -16,7 +21,8 @@ use std::time::Duration;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
-use tokio::net::{TcpListener, TcpStream, ToSocketAddrs};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::{TcpListener, ToSocketAddrs};
 
 use self::connections::{Check, Registry, Ticket, Tracked};
 use self::deadline::{Pace, Paced};
@@ -67,7 +73,7 @@ type Signal = Pin<Box<dyn Future<Output = ()> + Send>>;
 ///
 /// | limit | default | set with |
 /// |---|---|---|
-/// | first request head, from accept (covers HTTP/1.1-or-HTTP/2 detection) | 60 s | [`with_header_timeout`](Self::with_header_timeout) |
+/// | first request head, from accept (covers HTTP/1.1-or-HTTP/2 detection, and the TLS handshake with `with_tls`) | 60 s | [`with_header_timeout`](Self::with_header_timeout) |
 /// | no request in flight (HTTP/1.1 keep-alive, HTTP/2 with no open stream) | 75 s | [`with_idle_timeout`](Self::with_idle_timeout) |
 /// | open connections (silent, then idle ones shed first) | half the fd limit | [`with_max_connections`](Self::with_max_connections) |
 /// | one wait for request-body bytes | 60 s | [`with_request_body_timeout`](Self::with_request_body_timeout) |
@@ -111,6 +117,8 @@ pub struct Server {
     signal: Option<Signal>,
     shutdown_timeout: Option<Duration>,
     limits: Limits,
+    #[cfg(feature = "tls")]
+    tls: Option<TlsConfig>,
 }
 
 impl Server {
@@ -130,6 +138,8 @@ impl Server {
             signal: None,
             shutdown_timeout: None,
             limits: Limits::default(),
+            #[cfg(feature = "tls")]
+            tls: None,
         }
     }
 
@@ -172,6 +182,8 @@ impl Server {
             signal,
             shutdown_timeout,
             limits,
+            #[cfg(feature = "tls")]
+            tls,
         } = self;
         let app = Arc::new(app);
         let local = listener.local_addr().ok();
@@ -212,8 +224,29 @@ impl Server {
             };
             let builder = Arc::clone(&builder);
             let app = Arc::clone(&app);
+            #[cfg(feature = "tls")]
+            let tls = tls.clone();
             tokio::spawn(async move {
-                connection.serve(&builder, stream, app).await;
+                if let Err(error) = stream.set_nodelay(true) {
+                    tracing::debug!(%error, "could not set TCP_NODELAY");
+                }
+                #[cfg(feature = "tls")]
+                if let Some(tls) = tls {
+                    let Connection {
+                        ticket,
+                        limits,
+                        shutdown,
+                        peer,
+                        ..
+                    } = &connection;
+                    if let Some(stream) =
+                        tls::handshake(&tls, stream, ticket, limits, shutdown, *peer).await
+                    {
+                        connection.serve(&builder, stream, true, app).await;
+                    }
+                    return;
+                }
+                connection.serve(&builder, stream, false, app).await;
             });
         }
 
@@ -248,15 +281,17 @@ struct Connection {
 }
 
 impl Connection {
-    async fn serve<A: App>(
+    /// Serves the connection's requests on `stream`: the accepted socket, or the TLS stream
+    /// over it (`secure`).
+    async fn serve<A: App, S>(
         self,
         builder: &auto::Builder<TokioExecutor>,
-        stream: TcpStream,
+        stream: S,
+        secure: bool,
         app: Arc<A>,
-    ) {
-        if let Err(error) = stream.set_nodelay(true) {
-            tracing::debug!(%error, "could not set TCP_NODELAY");
-        }
+    ) where
+        S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    {
         let Connection {
             peer,
             local,
@@ -274,6 +309,9 @@ impl Connection {
             let app = Arc::clone(&app);
             let (parts, body) = request.into_parts();
             let mut scope = Scope::from_parts(parts).with_client(peer);
+            if secure {
+                scope = scope.with_https(true);
+            }
             if let Some(local) = local {
                 scope = scope.with_server(local);
             }
@@ -344,6 +382,16 @@ impl fmt::Debug for Server {
             .field("graceful_shutdown", &self.signal.is_some())
             .field("shutdown_timeout", &self.shutdown_timeout)
             .field("limits", &self.limits)
+            .field("tls", &self.tls_enabled())
             .finish()
+    }
+}
+
+impl Server {
+    fn tls_enabled(&self) -> bool {
+        #[cfg(feature = "tls")]
+        return self.tls.is_some();
+        #[cfg(not(feature = "tls"))]
+        false
     }
 }
