@@ -40,7 +40,7 @@ use subscriber::Cursor;
 ///   browser reconnects and resumes from the history. A closed connection leaves the hub at
 ///   once ([`subscribers`](Self::subscribers) counts them).
 /// - Engines: in-process ([`ChannelHub::in_process`], the default) and Redis
-///   ([`HubBuilder::build_redis`], cargo feature `redis`), where every process on one Redis
+///   (`HubBuilder::build_redis`, cargo feature `redis`), where every process on one Redis
 ///   acts as one hub.
 ///
 /// The hub is cheap to clone (an `Arc`); clones share the channels.
