@@ -394,84 +394,10 @@ fn generate(
             }
         }
 
-        #[allow(dead_code)]
-        impl #impl_generics #name #ty_generics #where_clause {
-            /// This value as a plain [`Response`](::respond::Response), as sending it would
-            /// produce.
-            #vis fn into_response(self) -> ::respond::Response {
-                ::respond::IntoResponse::into_response(self)
-            }
-
-            /// The response with a header set, replacing any earlier value of that name; a
-            /// refused name or value is reported when sending. Returns a plain
-            /// [`Response`](::respond::Response).
-            #[must_use]
-            #vis fn with_header<__RespondName, __RespondValue>(
-                self,
-                name: __RespondName,
-                value: __RespondValue,
-            ) -> ::respond::Response
-            where
-                __RespondName: ::core::convert::TryInto<::respond::HeaderName>,
-                <__RespondName as ::core::convert::TryInto<::respond::HeaderName>>::Error:
-                    ::core::fmt::Display,
-                __RespondValue: ::core::convert::TryInto<::respond::HeaderValue>,
-                <__RespondValue as ::core::convert::TryInto<::respond::HeaderValue>>::Error:
-                    ::core::fmt::Display,
-            {
-                ::respond::IntoResponse::into_response(self).with_header(name, value)
-            }
-
-            /// The response with another status (a `u16` or a
-            /// [`StatusCode`](::respond::StatusCode)); codes outside 100..=599 are reported
-            /// when sending. Returns a plain [`Response`](::respond::Response).
-            #[must_use]
-            #vis fn with_status<__RespondStatus>(self, status: __RespondStatus) -> ::respond::Response
-            where
-                ::respond::StatusCode: ::core::convert::TryFrom<__RespondStatus>,
-                <::respond::StatusCode as ::core::convert::TryFrom<__RespondStatus>>::Error:
-                    ::core::fmt::Display,
-            {
-                ::respond::IntoResponse::into_response(self).with_status(status)
-            }
-
-            /// The response with a `Set-Cookie` header added. Returns a plain
-            /// [`Response`](::respond::Response).
-            #[must_use]
-            #vis fn with_cookie(self, cookie: ::respond::Cookie) -> ::respond::Response {
-                ::respond::IntoResponse::into_response(self).with_cookie(cookie)
-            }
-
-            /// Sends the response for `scope`, as
-            /// [`Response::send`](::respond::Response::send) does.
-            ///
-            /// # Errors
-            /// A refused header, status or cookie, a JSON body that cannot be rendered, or a
-            /// disconnected client.
-            #vis async fn send(
-                self,
-                scope: &::respond::Scope,
-                receive: &mut ::respond::Receiver,
-                send: &mut ::respond::Sender,
-            ) -> ::respond::Result<()> {
-                ::respond::IntoResponse::into_response(self)
-                    .send(scope, receive, send)
-                    .await
-            }
-
-            /// Resolves the response for `scope` into an `http::Response`, as
-            /// [`Response::into_http`](::respond::Response::into_http) does.
-            ///
-            /// # Errors
-            /// A refused header, status or cookie, or a JSON body that cannot be rendered.
-            #vis async fn into_http(
-                self,
-                scope: &::respond::Scope,
-            ) -> ::respond::Result<::respond::http::Response<::respond::Body>> {
-                ::respond::IntoResponse::into_response(self)
-                    .into_http(scope)
-                    .await
-            }
+        // The inherent methods, from a `macro_rules!` of respond: each forwards to one
+        // generic function there, so a crate of many typed responses stays cheap to build.
+        ::respond::__private::typed_methods! {
+            [#impl_generics] [#name #ty_generics] [#where_clause] [#vis]
         }
     }
 }

@@ -46,17 +46,25 @@ impl Settings {
         self.media_type.as_ref().is_some_and(|media| media.json)
     }
 
-    /// The status as a constant expression.
+    /// The status as a constant expression: an associated constant of a type generic over
+    /// the code, evaluated once per code for the whole crate (not once per response type).
     pub(crate) fn status_tokens(&self) -> TokenStream {
         let code = self.status.unwrap_or(200);
-        quote!(const { ::respond::__private::status(#code) })
+        quote!(::respond::__private::Status::<#code>::CODE)
     }
 
-    /// The Content-Type as a constant `HeaderValue` expression.
+    /// The Content-Type as a constant `HeaderValue` expression: one of respond's constants
+    /// for the common media types, else a `const` block of its own.
     pub(crate) fn content_type_tokens(&self) -> Option<TokenStream> {
         self.media_type.as_ref().map(|media| {
             let value = &media.content_type;
-            quote!(const { ::respond::HeaderValue::from_static(#value) })
+            match common_content_type(value) {
+                Some(name) => {
+                    let name = proc_macro2::Ident::new(name, Span::call_site());
+                    quote!(::respond::__private::content_type::#name)
+                }
+                None => quote!(const { ::respond::HeaderValue::from_static(#value) }),
+            }
         })
     }
 
@@ -67,6 +75,24 @@ impl Settings {
             None => quote!(::core::option::Option::None),
         }
     }
+}
+
+/// The name of respond's `__private::content_type` constant for `value`, if it has one.
+fn common_content_type(value: &str) -> Option<&'static str> {
+    Some(match value {
+        "text/html; charset=utf-8" => "TEXT_HTML",
+        "text/plain; charset=utf-8" => "TEXT_PLAIN",
+        "text/css; charset=utf-8" => "TEXT_CSS",
+        "text/csv; charset=utf-8" => "TEXT_CSV",
+        "text/markdown; charset=utf-8" => "TEXT_MARKDOWN",
+        "text/xml; charset=utf-8" => "TEXT_XML",
+        "application/json" => "APPLICATION_JSON",
+        "application/problem+json" => "APPLICATION_PROBLEM_JSON",
+        "application/octet-stream" => "APPLICATION_OCTET_STREAM",
+        "application/xml" => "APPLICATION_XML",
+        "image/svg+xml" => "IMAGE_SVG",
+        _ => return None,
+    })
 }
 
 const KEYS: &str = "expected `media_type = \"...\"` or `status = N`";

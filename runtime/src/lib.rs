@@ -3,7 +3,7 @@
 #![deny(missing_docs)]
 
 #[doc(hidden)]
-#[path = "macro_support.rs"]
+#[path = "macro_support/mod.rs"]
 pub mod __private;
 #[cfg(feature = "axum")]
 pub mod axum;

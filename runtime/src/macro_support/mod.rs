@@ -17,6 +17,14 @@ use crate::response::{IntoResponse, Response};
 
 pub use serde::Serialize;
 
+mod methods;
+/// The inherent methods of a typed response (see `methods.rs`).
+pub use crate::__respond_typed_methods as typed_methods;
+pub use methods::{
+    HeaderNameArg, HeaderValueArg, Resolving, Sending, StatusArg, into_http, send, with_cookie,
+    with_header, with_status,
+};
+
 #[cfg(feature = "axum")]
 pub use axum_core;
 
@@ -46,15 +54,51 @@ macro_rules! __respond_if_axum {
 
 pub use __respond_if_axum as if_axum;
 
-/// A status code from a number the macro has already checked, for a `const` item.
-///
-/// # Panics
-/// At compile time (the call is in a `const`) if `code` is not a three-digit status.
-pub const fn status(code: u16) -> StatusCode {
-    match StatusCode::from_u16(code) {
+/// A status code the macro has already checked, as `Status::<CODE>::CODE`: evaluated once
+/// per code, however many responses name it.
+#[derive(Debug)]
+pub struct Status<const CODE: u16>;
+
+impl<const CODE: u16> Status<CODE> {
+    /// The status.
+    ///
+    /// # Panics
+    /// At compile time if `CODE` is not a three-digit status (the macro checked it).
+    pub const CODE: StatusCode = match StatusCode::from_u16(CODE) {
         Ok(status) => status,
         Err(_) => panic!("the status code was checked by the macro"),
-    }
+    };
+}
+
+/// The `Content-Type` values of the common media types, as the macro spells them (the
+/// others get a `const` block of their own).
+pub mod content_type {
+    use http::HeaderValue;
+
+    /// `text/html; charset=utf-8`
+    pub const TEXT_HTML: HeaderValue = HeaderValue::from_static("text/html; charset=utf-8");
+    /// `text/plain; charset=utf-8`
+    pub const TEXT_PLAIN: HeaderValue = HeaderValue::from_static("text/plain; charset=utf-8");
+    /// `text/css; charset=utf-8`
+    pub const TEXT_CSS: HeaderValue = HeaderValue::from_static("text/css; charset=utf-8");
+    /// `text/csv; charset=utf-8`
+    pub const TEXT_CSV: HeaderValue = HeaderValue::from_static("text/csv; charset=utf-8");
+    /// `text/markdown; charset=utf-8`
+    pub const TEXT_MARKDOWN: HeaderValue = HeaderValue::from_static("text/markdown; charset=utf-8");
+    /// `text/xml; charset=utf-8`
+    pub const TEXT_XML: HeaderValue = HeaderValue::from_static("text/xml; charset=utf-8");
+    /// `application/json`
+    pub const APPLICATION_JSON: HeaderValue = HeaderValue::from_static("application/json");
+    /// `application/problem+json`
+    pub const APPLICATION_PROBLEM_JSON: HeaderValue =
+        HeaderValue::from_static("application/problem+json");
+    /// `application/octet-stream`
+    pub const APPLICATION_OCTET_STREAM: HeaderValue =
+        HeaderValue::from_static("application/octet-stream");
+    /// `application/xml`
+    pub const APPLICATION_XML: HeaderValue = HeaderValue::from_static("application/xml");
+    /// `image/svg+xml`
+    pub const IMAGE_SVG: HeaderValue = HeaderValue::from_static("image/svg+xml");
 }
 
 /// The body of a response whose media type is not JSON: text or bytes, none of them copied.
