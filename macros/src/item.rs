@@ -16,6 +16,10 @@ use crate::fields::{self, Marked, Marking, Role};
 use crate::settings::{self, Settings};
 use crate::spans;
 
+/// The OpenAPI description (respond's `openapi` feature), from the shapes analysed here.
+#[path = "openapi.rs"]
+pub(crate) mod openapi;
+
 /// A field the response uses, bound to a local variable.
 struct Used {
     member: Member,
@@ -31,6 +35,8 @@ struct Shape {
     headers: Vec<(Used, String)>,
     cookies: Vec<Used>,
     status: Option<Used>,
+    /// The `#[status]` or `#[status(200, 202)]` marker, for the statuses it documents.
+    status_marker: Option<syn::Attribute>,
 }
 
 enum Body {
@@ -93,6 +99,7 @@ fn analyse(
         headers: Vec::new(),
         cookies: Vec::new(),
         status: None,
+        status_marker: None,
     };
     let mut body_field: Option<String> = None;
     let mut status_field: Option<String> = None;
@@ -157,6 +164,7 @@ fn analyse(
                 } else {
                     status_field = Some(label);
                     shape.status = Some(used);
+                    shape.status_marker = marked.attr.clone();
                 }
             }
         }
@@ -477,13 +485,20 @@ pub(crate) fn expand_struct(
         #body
         __respond_response
     };
-    let generated = generate(
+    let mut generated = generate(
         &item.ident,
         &item.vis,
         &item.generics,
         predicates,
         into_response,
     );
+    let description = openapi::doc_text(&item.attrs);
+    generated.extend(openapi::describe(
+        &item.ident,
+        &item.generics,
+        &[(&shape, description)],
+        true,
+    ));
     (quote!(#item), generated)
 }
 
@@ -499,6 +514,7 @@ pub(crate) fn expand_enum(
     let params = TypeParams::of(&item.generics);
     let mut predicates = Vec::new();
     let mut arms = Vec::new();
+    let mut shapes = Vec::new();
     let mut whole = false;
     for variant in &mut item.variants {
         let own = settings::take_attribute(&mut variant.attrs, errors);
@@ -520,6 +536,7 @@ pub(crate) fn expand_enum(
         }
         let arm = variant_arm(&shape);
         arms.push(arm);
+        shapes.push((shape, openapi::doc_text(&variant.attrs)));
     }
     if whole && !params.0.is_empty() {
         predicates
@@ -530,13 +547,23 @@ pub(crate) fn expand_enum(
             #(#arms)*
         }
     };
-    let generated = generate(
+    let mut generated = generate(
         &item.ident,
         &item.vis,
         &item.generics,
         predicates,
         into_response,
     );
+    let shapes: Vec<_> = shapes
+        .iter()
+        .map(|(shape, doc)| (shape, doc.clone()))
+        .collect();
+    generated.extend(openapi::describe(
+        &item.ident,
+        &item.generics,
+        &shapes,
+        false,
+    ));
     (quote!(#item), generated)
 }
 
