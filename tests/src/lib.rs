@@ -6,6 +6,8 @@ pub mod provision;
 pub mod h2raw;
 
 pub mod events;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 pub mod redis;
 
 use std::net::SocketAddr;
