@@ -123,8 +123,13 @@ fn statuses(shape: &Shape) -> Vec<Option<u16>> {
     statuses
 }
 
+/// `PhantomData::<ty>` as an expression spanning all of `ty`, so an unmet bound on it points
+/// at the type.
 fn phantom(ty: &Type) -> TokenStream {
-    quote!(::core::marker::PhantomData::<#ty>)
+    let (first, last) = spans::ends(ty);
+    let open = quote_spanned!(first=> ::core::marker::PhantomData::<);
+    let close = quote_spanned!(last=> >);
+    quote!(#open #ty #close)
 }
 
 /// The schema expression of a body of type `ty`, spanned on it.
