@@ -9,7 +9,8 @@
 //! page and the Swagger UI files it loads (npm's `swagger-ui-dist`, which the test installs
 //! with `npm ci --prefix examples/e2e` when it is missing).
 //!
-//! Run with `cargo test -p respond-examples --features openapi --test openapi_spec`.
+//! Run with `cargo test -p respond-examples --features openapi` (which builds the showcase
+//! with the feature; the browser test runs too).
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -160,6 +161,11 @@ fn the_showcase_document_matches_the_live_showcase() {
 
 fn check(addr: SocketAddr) {
     let served = fetch(addr, "/openapi.json", &[], false);
+    assert_ne!(
+        served.status, 404,
+        "the showcase serves no /openapi.json: it was built without its `openapi` feature; \
+         run `cargo test -p respond-examples --features openapi`, which builds it with the feature"
+    );
     assert_eq!(served.status, 200, "GET /openapi.json");
     assert_eq!(header(&served, "content-type"), Some("application/json"));
     let spec: Value = serde_json::from_slice(&served.body).expect("/openapi.json is JSON");
