@@ -139,6 +139,7 @@ pub(crate) fn page() -> Response {
 
 const DOCS_PAGE: &str = r#"<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>respond showcase: API</title>
+<link rel="icon" href="/docs/assets/favicon-32x32.png">
 <link rel="stylesheet" href="/docs/assets/swagger-ui.css"></head>
 <body><div id="swagger-ui"></div>
 <script src="/docs/assets/swagger-ui-bundle.js"></script>

@@ -12,8 +12,7 @@
 //! test with what to do: it never passes by skipping.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitStatus, Stdio};
-use std::thread;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use respond_tests::provision;
@@ -21,38 +20,10 @@ use respond_tests::provision;
 #[path = "support/showcase.rs"]
 mod showcase;
 
-use showcase::{Showcase, profile_dir, read_all, showcase_binary};
+use showcase::{Showcase, profile_dir, run_with_limit, showcase_binary};
 
 /// How long the whole browser script may take (it takes about 15 s).
 const SCRIPT_LIMIT: Duration = Duration::from_secs(300);
-
-/// Runs `command` for at most `limit`, killing it past that; returns its status (None when
-/// killed), stdout and stderr.
-fn run_with_limit(mut command: Command, limit: Duration) -> (Option<ExitStatus>, String, String) {
-    let mut child = command
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start node");
-    let stdout = read_all(child.stdout.take().expect("piped stdout"));
-    let stderr = read_all(child.stderr.take().expect("piped stderr"));
-    let deadline = Instant::now() + limit;
-    let status = loop {
-        match child.try_wait().expect("wait for node") {
-            Some(status) => break Some(status),
-            None if Instant::now() > deadline => {
-                child.kill().ok();
-                child.wait().ok();
-                break None;
-            }
-            None => thread::sleep(Duration::from_millis(100)),
-        }
-    };
-    let stdout = stdout.join().unwrap_or_default();
-    let stderr = stderr.join().unwrap_or_default();
-    (status, stdout, stderr)
-}
 
 #[test]
 fn showcase_in_headless_chromium() {

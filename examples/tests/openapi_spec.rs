@@ -7,7 +7,10 @@
 //! the document does not describe fails, and so does a documented response that no request
 //! produced. Every `/dsl/` link of the index must be documented, and `/docs` must serve the
 //! page and the Swagger UI files it loads (npm's `swagger-ui-dist`, which the test installs
-//! with `npm ci --prefix examples/e2e` when it is missing).
+//! with `npm ci --prefix examples/e2e` when it is missing), and headless Chromium must render
+//! every documented path there (`examples/e2e/docs.mjs`; a screenshot goes to
+//! `target/e2e-artifacts/docs.png`). Node.js and Chromium are provisioned as for the browser
+//! test.
 //!
 //! Run with `cargo test -p respond-examples --features openapi` (which builds the showcase
 //! with the feature; the browser test runs too).
@@ -15,6 +18,7 @@
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use respond_tests::openapi::{Observed, SpecChecker};
@@ -24,7 +28,7 @@ use serde_json::Value;
 #[path = "support/showcase.rs"]
 mod showcase;
 
-use showcase::{Showcase, showcase_binary};
+use showcase::{Showcase, profile_dir, run_with_limit, showcase_binary};
 
 /// How long one response may take.
 const RESPONSE_LIMIT: Duration = Duration::from_secs(20);
@@ -143,7 +147,10 @@ fn requests(path: &str, etag: &str) -> Vec<(String, Vec<(&'static str, String)>)
 #[test]
 fn the_showcase_document_matches_the_live_showcase() {
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    provision::npm_ci(&manifest.join("e2e"));
+    let e2e = manifest.join("e2e");
+    let node = provision::node();
+    let chromium = provision::chromium();
+    provision::npm_ci(&e2e);
     let binary = showcase_binary(manifest);
     let mut showcase = Showcase::start(&binary);
     let addr: SocketAddr = showcase
@@ -151,7 +158,28 @@ fn the_showcase_document_matches_the_live_showcase() {
         .trim_start_matches("http://")
         .parse()
         .expect("the showcase's address");
-    let result = std::panic::catch_unwind(|| check(addr));
+    let base = showcase.base.clone();
+    let result = std::panic::catch_unwind(|| {
+        let paths = check(addr);
+        let artifacts = profile_dir()
+            .parent()
+            .expect("the target directory")
+            .join("e2e-artifacts");
+        let mut command = Command::new(&node);
+        command
+            .arg(e2e.join("docs.mjs"))
+            .arg(&base)
+            .arg(&artifacts)
+            .args(&paths)
+            .env("CHROMIUM", &chromium)
+            .current_dir(&e2e);
+        let (status, stdout, stderr) = run_with_limit(command, Duration::from_secs(180));
+        println!("{stdout}");
+        assert!(
+            status.is_some_and(|status| status.success()),
+            "Swagger UI did not render the document ({status:?}):\n{stdout}\n{stderr}"
+        );
+    });
     let log = showcase.stop();
     if let Err(panic) = result {
         eprintln!("--- showcase log\n{log}");
@@ -159,7 +187,8 @@ fn the_showcase_document_matches_the_live_showcase() {
     }
 }
 
-fn check(addr: SocketAddr) {
+/// Checks the document against the showcase; returns the documented paths.
+fn check(addr: SocketAddr) -> Vec<String> {
     let served = fetch(addr, "/openapi.json", &[], false);
     assert_ne!(
         served.status, 404,
@@ -255,4 +284,5 @@ fn check(addr: SocketAddr) {
     }
     let init = fetch(addr, "/docs/init.js", &[], false);
     assert!(String::from_utf8_lossy(&init.body).contains("/openapi.json"));
+    paths
 }

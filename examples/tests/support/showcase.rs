@@ -4,7 +4,7 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc;
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
@@ -166,4 +166,35 @@ fn newest_file(path: &Path) -> (std::time::SystemTime, PathBuf) {
         }
     }
     newest
+}
+
+/// Runs `command` for at most `limit`, killing it past that; returns its status (None when
+/// killed), stdout and stderr.
+pub(crate) fn run_with_limit(
+    mut command: Command,
+    limit: Duration,
+) -> (Option<ExitStatus>, String, String) {
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start node");
+    let stdout = read_all(child.stdout.take().expect("piped stdout"));
+    let stderr = read_all(child.stderr.take().expect("piped stderr"));
+    let deadline = Instant::now() + limit;
+    let status = loop {
+        match child.try_wait().expect("wait for node") {
+            Some(status) => break Some(status),
+            None if Instant::now() > deadline => {
+                child.kill().ok();
+                child.wait().ok();
+                break None;
+            }
+            None => thread::sleep(Duration::from_millis(100)),
+        }
+    };
+    let stdout = stdout.join().unwrap_or_default();
+    let stderr = stderr.join().unwrap_or_default();
+    (status, stdout, stderr)
 }
