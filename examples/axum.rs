@@ -87,6 +87,7 @@ struct Status {
 /// A typed response: the unmarked fields are the JSON body.
 #[respond::response(media_type = "application/json", status = 201)]
 #[derive(Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 struct Created {
     id: u64,
     #[header("location")]

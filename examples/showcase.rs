@@ -38,6 +38,11 @@ mod cli;
 #[path = "showcase/tls.rs"]
 mod tls;
 
+/// The OpenAPI document at `/openapi.json` and its page at `/docs` (`--features openapi`).
+#[cfg(feature = "openapi")]
+#[path = "showcase/openapi.rs"]
+mod openapi;
+
 /// Every route: path, what it shows.
 const ROUTES: &[(&str, &str)] = &[
     ("/plain", "PlainTextResponse: text/plain; charset=utf-8"),
@@ -124,6 +129,14 @@ const ROUTES: &[(&str, &str)] = &[
         "/dsl/hello?name=respond",
         "#[response] async fn: a handler as an app",
     ),
+    (
+        "/dsl/job?id=2",
+        "#[response] struct with a #[status(200)] field: 202 while queued, 200 when done",
+    ),
+    (
+        "/docs",
+        "the showcase's OpenAPI document (/openapi.json), rendered (run with --features openapi)",
+    ),
 ];
 
 #[derive(Serialize)]
@@ -162,6 +175,7 @@ fn index() -> HtmlResponse {
 /// A typed JSON response: the fields without markers are the JSON body.
 #[respond::response(media_type = "application/json", status = 201)]
 #[derive(Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 struct Created {
     id: u64,
     name: &'static str,
@@ -172,6 +186,7 @@ struct Created {
 }
 
 #[derive(Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 struct Item {
     id: u32,
     name: &'static str,
@@ -180,9 +195,36 @@ struct Item {
 /// A typed enum response: JSON by default, a plain-text 404 variant.
 #[respond::response(media_type = "application/json")]
 enum Lookup {
+    /// The item, as JSON.
     Found(Item),
+    /// No item has this id.
     #[response(status = 404, media_type = "text/plain")]
     Missing(String),
+}
+
+/// A job's state: 202 while it is queued, 200 once it is done (`None` keeps the declared 202;
+/// the field's list is what the OpenAPI document says it may take).
+#[respond::response(media_type = "text/plain", status = 202)]
+struct Job {
+    #[body]
+    state: String,
+    #[status(200)]
+    done: Option<respond::StatusCode>,
+}
+
+fn job(query: &str) -> Job {
+    let id = query.strip_prefix("id=").unwrap_or("?");
+    if id == "1" {
+        Job {
+            state: format!("job {id} is done"),
+            done: Some(respond::StatusCode::OK),
+        }
+    } else {
+        Job {
+            state: format!("job {id} is queued"),
+            done: None,
+        }
+    }
 }
 
 fn lookup(query: &str) -> Lookup {
@@ -256,6 +298,13 @@ fn route(scope: &Scope) -> Response {
         }
         .into_response(),
         "/dsl/lookup" => lookup(scope.query()).into_response(),
+        "/dsl/job" => job(scope.query()).into_response(),
+        #[cfg(feature = "openapi")]
+        "/openapi.json" => openapi::spec(),
+        #[cfg(feature = "openapi")]
+        "/docs" => openapi::page(),
+        #[cfg(feature = "openapi")]
+        "/docs/init.js" => openapi::init_script(),
         "/events" => ticking_events(scope).into_response(),
         "/stream" => slow_numbers(scope.query()).into_response(),
         "/download" => download().into_response(),
@@ -476,6 +525,10 @@ async fn app(scope: Scope, mut receive: Receiver, mut send: Sender) -> respond::
         path if chat::handles(path) => return chat::serve(scope, receive, send).await,
         path if path.starts_with("/static/") => {
             return static_files().call(scope, receive, send).await;
+        }
+        #[cfg(feature = "openapi")]
+        path if path.starts_with("/docs/assets/") => {
+            return openapi::assets().call(scope, receive, send).await;
         }
         _ => {}
     }

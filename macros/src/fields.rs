@@ -97,6 +97,10 @@ fn parse_role(name: &'static str, attr: &Attribute, errors: &mut Errors) -> Opti
     if name == "header" {
         return header_name(attr, errors).map(Role::Header);
     }
+    if name == "status" {
+        // `#[status(200, 202)]` lists the statuses for the OpenAPI description.
+        return crate::item::openapi::check_statuses(attr, errors).then_some(Role::Status);
+    }
     if !matches!(attr.meta, Meta::Path(_)) {
         errors.on(&attr.meta, format!("`#[{name}]` takes no arguments"));
         return None;

@@ -186,6 +186,13 @@ pub(crate) fn expand(settings: &Settings, item: ItemFn, errors: &mut Errors) -> 
             || attr.path().is_ident("cfg")
             || attr.path().is_ident("deprecated")
     });
+    let described = match output(&sig.output) {
+        Output::Unit => crate::item::openapi::HandlerOutput::Unit,
+        Output::Value(ty) => crate::item::openapi::HandlerOutput::Value(ty, false),
+        Output::Result(ty, _) => crate::item::openapi::HandlerOutput::Value(ty, true),
+    };
+    let openapi =
+        crate::item::openapi::describe_handler(name, settings, described, &sig.output, &outer);
     let cfgs = outer.iter().filter(|attr| attr.path().is_ident("cfg"));
     let send_span = if sig.asyncness.is_some() {
         sig.asyncness.span()
@@ -227,6 +234,8 @@ pub(crate) fn expand(settings: &Settings, item: ItemFn, errors: &mut Errors) -> 
                     }
                 }
             }
+
+            #openapi
         };
     }
 }

@@ -17,6 +17,10 @@ use crate::settings::{self, Settings};
 use crate::shape::{Body, Shape, analyse};
 use crate::spans;
 
+/// The OpenAPI description (respond's `openapi` feature), from the shapes analysed here.
+#[path = "openapi.rs"]
+pub(crate) mod openapi;
+
 /// Whether `attrs` derive `Serialize` (so `#[serde(...)]` field attributes are understood).
 fn derives_serialize(attrs: &[syn::Attribute]) -> bool {
     attrs.iter().any(|attr| {
@@ -299,13 +303,20 @@ pub(crate) fn expand_struct(
         #body
         __respond_response
     };
-    let generated = generate(
+    let mut generated = generate(
         &item.ident,
         &item.vis,
         &item.generics,
         predicates,
         into_response,
     );
+    let description = openapi::doc_text(&item.attrs);
+    generated.extend(openapi::describe(
+        &item.ident,
+        &item.generics,
+        &[(&shape, description)],
+        true,
+    ));
     (quote!(#item), generated)
 }
 
@@ -321,6 +332,7 @@ pub(crate) fn expand_enum(
     let params = TypeParams::of(&item.generics);
     let mut predicates = Vec::new();
     let mut arms = Vec::new();
+    let mut shapes = Vec::new();
     let mut whole = false;
     for variant in &mut item.variants {
         let own = settings::take_attribute(&mut variant.attrs, errors);
@@ -342,6 +354,7 @@ pub(crate) fn expand_enum(
         }
         let arm = variant_arm(&shape);
         arms.push(arm);
+        shapes.push((shape, openapi::doc_text(&variant.attrs)));
     }
     if whole && !params.0.is_empty() {
         predicates
@@ -352,13 +365,23 @@ pub(crate) fn expand_enum(
             #(#arms)*
         }
     };
-    let generated = generate(
+    let mut generated = generate(
         &item.ident,
         &item.vis,
         &item.generics,
         predicates,
         into_response,
     );
+    let shapes: Vec<_> = shapes
+        .iter()
+        .map(|(shape, doc)| (shape, doc.clone()))
+        .collect();
+    generated.extend(openapi::describe(
+        &item.ident,
+        &item.generics,
+        &shapes,
+        false,
+    ));
     (quote!(#item), generated)
 }
 

@@ -25,6 +25,8 @@ pub(crate) struct Shape {
     pub(crate) headers: Vec<(Used, String)>,
     pub(crate) cookies: Vec<Used>,
     pub(crate) status: Option<Used>,
+    /// The `#[status]` or `#[status(200, 202)]` marker, for the statuses it documents.
+    pub(crate) status_marker: Option<syn::Attribute>,
 }
 
 pub(crate) enum Body {
@@ -87,6 +89,7 @@ pub(crate) fn analyse(
         headers: Vec::new(),
         cookies: Vec::new(),
         status: None,
+        status_marker: None,
     };
     let mut body_field: Option<String> = None;
     let mut status_field: Option<String> = None;
@@ -144,6 +147,7 @@ pub(crate) fn analyse(
                 } else {
                     status_field = Some(label);
                     shape.status = Some(used);
+                    shape.status_marker = marked.attr.clone();
                 }
             }
         }

@@ -14,6 +14,9 @@ mod cookie;
 mod error;
 mod file;
 mod json;
+#[cfg(feature = "openapi")]
+#[cfg_attr(docsrs, doc(cfg(feature = "openapi")))]
+pub mod openapi;
 mod protocol;
 mod redirect;
 mod response;

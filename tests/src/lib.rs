@@ -13,6 +13,8 @@ pub mod h2raw;
 pub mod tls;
 
 pub mod events;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 pub mod redis;
 
 use std::net::SocketAddr;

@@ -127,13 +127,13 @@ pub fn into_http<T: IntoResponse>(value: T, scope: &Scope) -> Resolving<'_> {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __respond_typed_methods {
-    ([$($generics:tt)*] [$($ty:tt)*] [$($where_clause:tt)*] [$vis:vis]) => {
+    ([$($generics:tt)*] [$($ty:tt)*] [$($where_clause:tt)*] [$($vis:tt)*]) => {
         #[allow(dead_code)]
         impl $($generics)* $($ty)* $($where_clause)* {
             /// This value as a plain [`Response`](::respond::Response), as sending it would
             /// produce.
             #[inline]
-            $vis fn into_response(self) -> ::respond::Response {
+            $($vis)* fn into_response(self) -> ::respond::Response {
                 ::respond::IntoResponse::into_response(self)
             }
 
@@ -142,7 +142,7 @@ macro_rules! __respond_typed_methods {
             /// plain [`Response`](::respond::Response).
             #[inline]
             #[must_use]
-            $vis fn with_header<N, V>(self, name: N, value: V) -> ::respond::Response
+            $($vis)* fn with_header<N, V>(self, name: N, value: V) -> ::respond::Response
             where
                 N: ::respond::__private::HeaderNameArg,
                 V: ::respond::__private::HeaderValueArg,
@@ -156,7 +156,7 @@ macro_rules! __respond_typed_methods {
             /// plain [`Response`](::respond::Response).
             #[inline]
             #[must_use]
-            $vis fn with_status<S>(self, status: S) -> ::respond::Response
+            $($vis)* fn with_status<S>(self, status: S) -> ::respond::Response
             where
                 S: ::respond::__private::StatusArg,
             {
@@ -167,7 +167,7 @@ macro_rules! __respond_typed_methods {
             /// [`Response`](::respond::Response).
             #[inline]
             #[must_use]
-            $vis fn with_cookie(self, cookie: ::respond::Cookie) -> ::respond::Response {
+            $($vis)* fn with_cookie(self, cookie: ::respond::Cookie) -> ::respond::Response {
                 ::respond::__private::with_cookie(self, cookie)
             }
 
@@ -178,7 +178,7 @@ macro_rules! __respond_typed_methods {
             /// A refused header, status or cookie, a JSON body that cannot be rendered, or a
             /// disconnected client.
             #[inline]
-            $vis fn send<'a>(
+            $($vis)* fn send<'a>(
                 self,
                 scope: &'a ::respond::Scope,
                 receive: &'a mut ::respond::Receiver,
@@ -193,7 +193,7 @@ macro_rules! __respond_typed_methods {
             /// # Errors
             /// A refused header, status or cookie, or a JSON body that cannot be rendered.
             #[inline]
-            $vis fn into_http<'a>(
+            $($vis)* fn into_http<'a>(
                 self,
                 scope: &'a ::respond::Scope,
             ) -> ::respond::__private::Resolving<'a> {

@@ -54,6 +54,30 @@ macro_rules! __respond_if_axum {
 
 pub use __respond_if_axum as if_axum;
 
+/// What the `IntoResponses` impls generated under respond's `openapi` feature call.
+#[cfg(feature = "openapi")]
+pub use crate::openapi::support as openapi;
+#[cfg(feature = "openapi")]
+pub use utoipa;
+
+/// Keeps the items it wraps when respond's `openapi` feature is on, and drops them otherwise.
+#[cfg(feature = "openapi")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __respond_if_openapi {
+    ($($item:tt)*) => { $($item)* };
+}
+
+/// Keeps the items it wraps when respond's `openapi` feature is on, and drops them otherwise.
+#[cfg(not(feature = "openapi"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __respond_if_openapi {
+    ($($item:tt)*) => {};
+}
+
+pub use __respond_if_openapi as if_openapi;
+
 /// A status code the macro has already checked, as `Status::<CODE>::CODE`: evaluated once
 /// per code, however many responses name it.
 #[derive(Debug)]
