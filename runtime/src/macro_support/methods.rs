@@ -178,12 +178,12 @@ macro_rules! __respond_typed_methods {
             /// A refused header, status or cookie, a JSON body that cannot be rendered, or a
             /// disconnected client.
             #[inline]
-            $($vis)* fn send<'a>(
+            $($vis)* fn send<'__respond>(
                 self,
-                scope: &'a ::respond::Scope,
-                receive: &'a mut ::respond::Receiver,
-                send: &'a mut ::respond::Sender,
-            ) -> ::respond::__private::Sending<'a> {
+                scope: &'__respond ::respond::Scope,
+                receive: &'__respond mut ::respond::Receiver,
+                send: &'__respond mut ::respond::Sender,
+            ) -> ::respond::__private::Sending<'__respond> {
                 ::respond::__private::send(self, scope, receive, send)
             }
 
@@ -193,10 +193,10 @@ macro_rules! __respond_typed_methods {
             /// # Errors
             /// A refused header, status or cookie, or a JSON body that cannot be rendered.
             #[inline]
-            $($vis)* fn into_http<'a>(
+            $($vis)* fn into_http<'__respond>(
                 self,
-                scope: &'a ::respond::Scope,
-            ) -> ::respond::__private::Resolving<'a> {
+                scope: &'__respond ::respond::Scope,
+            ) -> ::respond::__private::Resolving<'__respond> {
                 ::respond::__private::into_http(self, scope)
             }
         }
