@@ -43,14 +43,6 @@ pub use respond_macros::cookie;
 #[doc = include_str!("../docs/response.md")]
 pub use respond_macros::response;
 
-// rustdoc shows the two documents above on the re-exports but collects no doc tests there;
-// these items (compiled only for doc tests) run their examples.
-#[cfg(doctest)]
-#[doc = include_str!("../docs/cookie.md")]
-pub struct CookieMacroDoctests;
-#[cfg(doctest)]
-#[doc = include_str!("../docs/response.md")]
-pub struct ResponseMacroDoctests;
 pub use response::{IntoResponse, Response};
 /// The TLS library behind [`TlsConfig`], for configurations built by hand
 /// ([`TlsConfig::from_rustls`]).

@@ -479,3 +479,68 @@ fn cookie_macro_equals_the_builder() {
         "scoped=1; Domain=example.com; Path=/app; SameSite=lax"
     );
 }
+
+// The common media types name constants of respond, the others a `const` block of their
+// own; both must give the Content-Type the declaration says.
+#[respond::response(media_type = "text/html")]
+struct CommonHtml(&'static str);
+#[respond::response(media_type = "text/plain")]
+struct CommonPlain(&'static str);
+#[respond::response(media_type = "text/css")]
+struct CommonCss(&'static str);
+#[respond::response(media_type = "text/csv")]
+struct CommonCsv(&'static str);
+#[respond::response(media_type = "text/markdown")]
+struct CommonMarkdown(&'static str);
+#[respond::response(media_type = "text/xml")]
+struct CommonTextXml(&'static str);
+#[respond::response(media_type = "application/problem+json")]
+struct CommonProblem(&'static str);
+#[respond::response(media_type = "application/octet-stream")]
+struct CommonOctets(&'static [u8]);
+#[respond::response(media_type = "application/xml")]
+struct CommonXml(&'static str);
+#[respond::response(media_type = "image/svg+xml")]
+struct CommonSvg(&'static str);
+#[respond::response(media_type = "text/html; charset=latin-1", status = 203)]
+struct UncommonHtml(&'static str);
+
+#[test]
+fn every_media_type_gives_its_content_type() {
+    use respond::IntoResponse;
+    let cases: Vec<(respond::Response, &str)> = vec![
+        (CommonHtml("x").into_response(), "text/html; charset=utf-8"),
+        (
+            CommonPlain("x").into_response(),
+            "text/plain; charset=utf-8",
+        ),
+        (CommonCss("x").into_response(), "text/css; charset=utf-8"),
+        (CommonCsv("x").into_response(), "text/csv; charset=utf-8"),
+        (
+            CommonMarkdown("x").into_response(),
+            "text/markdown; charset=utf-8",
+        ),
+        (
+            CommonTextXml("x").into_response(),
+            "text/xml; charset=utf-8",
+        ),
+        (
+            CommonProblem("{}").into_response(),
+            "application/problem+json",
+        ),
+        (
+            CommonOctets(b"x").into_response(),
+            "application/octet-stream",
+        ),
+        (CommonXml("x").into_response(), "application/xml"),
+        (CommonSvg("x").into_response(), "image/svg+xml"),
+        (
+            UncommonHtml("x").into_response(),
+            "text/html; charset=latin-1",
+        ),
+    ];
+    for (response, expected) in cases {
+        assert_eq!(response.headers()["content-type"], expected);
+    }
+    assert_eq!(UncommonHtml("x").into_response().status(), 203);
+}
