@@ -398,15 +398,10 @@ fn generate(
         generics.make_where_clause().predicates.extend(predicates);
     }
     let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
-    quote! {
-        impl #impl_generics ::respond::IntoResponse for #name #ty_generics #where_clause {
-            #[allow(irrefutable_let_patterns)]
-            fn into_response(self) -> ::respond::Response {
-                #into_response
-            }
-        }
-
-        // Expands to nothing unless respond's `axum` feature is on.
+    // Only when respond's `axum` feature (which turns on this crate's) is on; `if_axum!`
+    // still guards it, should this crate's feature be on without respond's.
+    let axum = if cfg!(feature = "axum") {
+        quote! {
         ::respond::__private::if_axum! {
             impl #impl_generics ::respond::__private::axum_core::response::IntoResponse
                 for #name #ty_generics #where_clause
@@ -416,6 +411,20 @@ fn generate(
                 }
             }
         }
+
+        }
+    } else {
+        quote!()
+    };
+    quote! {
+        impl #impl_generics ::respond::IntoResponse for #name #ty_generics #where_clause {
+            #[allow(irrefutable_let_patterns)]
+            fn into_response(self) -> ::respond::Response {
+                #into_response
+            }
+        }
+
+        #axum
 
         // The inherent methods, from a `macro_rules!` of respond: each forwards to one
         // generic function there, so a crate of many typed responses stays cheap to build.

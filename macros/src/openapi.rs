@@ -231,6 +231,10 @@ pub(super) fn describe(
     shapes: &[(&Shape, String)],
     is_struct: bool,
 ) -> TokenStream {
+    // Only when respond's `openapi` feature (which turns on this crate's) is on.
+    if !cfg!(feature = "openapi") {
+        return TokenStream::new();
+    }
     let params = TypeParams::of(generics);
     let mut generics = generics.clone();
     let mut added = Vec::new();
@@ -314,6 +318,10 @@ pub(crate) fn describe_handler(
     return_type: &ReturnType,
     docs: &[Attribute],
 ) -> TokenStream {
+    // Only when respond's `openapi` feature (which turns on this crate's) is on.
+    if !cfg!(feature = "openapi") {
+        return TokenStream::new();
+    }
     let description = doc_text(docs);
     let status = settings.status;
     let declared = status_tokens(Some(status.unwrap_or(200)));

@@ -507,7 +507,6 @@ struct UncommonHtml(&'static str);
 
 #[test]
 fn every_media_type_gives_its_content_type() {
-    use respond::IntoResponse;
     let cases: Vec<(respond::Response, &str)> = vec![
         (CommonHtml("x").into_response(), "text/html; charset=utf-8"),
         (
