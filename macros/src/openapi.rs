@@ -40,24 +40,15 @@ pub(crate) fn check_statuses(attr: &Attribute, errors: &mut Errors) -> bool {
     let mut seen = Vec::new();
     let mut valid = true;
     for lit in &codes {
-        match lit.base10_parse::<u16>() {
-            Ok(code) if (100..=599).contains(&code) => {
+        match crate::settings::status_code(lit, errors) {
+            Some(code) => {
                 if seen.contains(&code) {
                     errors.at(lit.span(), format!("status {code} is listed twice"));
                     valid = false;
                 }
                 seen.push(code);
             }
-            _ => {
-                errors.at(
-                    lit.span(),
-                    format!(
-                        "`{}` is not a status code: expected a code in 100..=599",
-                        lit.base10_digits()
-                    ),
-                );
-                valid = false;
-            }
+            None => valid = false,
         }
     }
     valid

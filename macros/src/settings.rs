@@ -208,6 +208,11 @@ fn status(value: &Expr, errors: &mut Errors) -> Option<u16> {
         );
         return None;
     };
+    status_code(lit, errors)
+}
+
+/// A status code literal in 100..=599, or its error (shared with `#[status(...)]` lists).
+pub(crate) fn status_code(lit: &syn::LitInt, errors: &mut Errors) -> Option<u16> {
     match lit.base10_parse::<u16>() {
         Ok(code) if (100..=599).contains(&code) => Some(code),
         _ => {
