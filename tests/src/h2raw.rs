@@ -5,7 +5,7 @@
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 /// The client connection preface.
@@ -118,4 +118,41 @@ pub fn parse_frames(bytes: &[u8]) -> Vec<(u8, u8, u32, Vec<u8>)> {
         rest = &rest[9 + length..];
     }
     frames
+}
+
+/// Writes `next(i)` for i = 0.. until the server stops taking bytes or `limit` bytes went,
+/// reading meanwhile (over plain TCP or TLS): the bytes written, whether a GOAWAY came, and
+/// whether the server closed.
+pub async fn flood<S>(stream: S, limit: usize, next: impl Fn(u32) -> Vec<u8>) -> (usize, bool, bool)
+where
+    S: AsyncRead + AsyncWrite,
+{
+    let (mut read, mut write) = tokio::io::split(stream);
+    let mut written = 0;
+    let mut received = Vec::new();
+    let writing = async {
+        let mut i = 0;
+        while written < limit {
+            let bytes = next(i);
+            i += 1;
+            match tokio::time::timeout(Duration::from_secs(2), write.write_all(&bytes)).await {
+                Ok(Ok(())) => written += bytes.len(),
+                // Refused or back-pressured: the server stopped reading.
+                _ => break,
+            }
+        }
+    };
+    let reading = async {
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            match tokio::time::timeout(Duration::from_secs(3), read.read(&mut buf)).await {
+                Ok(Ok(0) | Err(_)) => return true,
+                Ok(Ok(n)) => received.extend_from_slice(&buf[..n]),
+                Err(_) => return false,
+            }
+        }
+    };
+    let ((), closed) = tokio::join!(writing, reading);
+    let goaway = parse_frames(&received).iter().any(|f| f.0 == GOAWAY);
+    (written, goaway, closed)
 }

@@ -12,9 +12,8 @@ use bytes::Bytes;
 use futures_util::stream;
 use respond::{PlainTextResponse, Receiver, Scope, Sender, StreamingResponse};
 use respond_tests::TestServer;
-use respond_tests::h2raw::{self, CONTINUATION, GOAWAY, HEADERS, PING, RST_STREAM, frame};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use respond_tests::h2raw::{self, CONTINUATION, HEADERS, PING, RST_STREAM, frame};
+use tokio::io::AsyncWriteExt;
 
 const LIMIT: Duration = Duration::from_millis(300);
 const STREAMS: u32 = 16;
@@ -104,43 +103,6 @@ async fn meanwhile<T>(server: &TestServer, attack: impl Future<Output = T>) -> (
     (outcome, ordinary.await.expect("the ordinary client"))
 }
 
-/// Writes `next(i)` for i = 0.. until the server stops taking bytes or `limit` bytes went;
-/// reads meanwhile. The bytes written, whether a GOAWAY came, and whether the server closed.
-async fn flood(
-    mut socket: TcpStream,
-    limit: usize,
-    next: impl Fn(u32) -> Vec<u8>,
-) -> (usize, bool, bool) {
-    let (mut read, mut write) = socket.split();
-    let mut written = 0;
-    let mut received = Vec::new();
-    let writing = async {
-        let mut i = 0;
-        while written < limit {
-            let bytes = next(i);
-            i += 1;
-            match tokio::time::timeout(Duration::from_secs(2), write.write_all(&bytes)).await {
-                Ok(Ok(())) => written += bytes.len(),
-                // Refused or back-pressured: the server stopped reading.
-                _ => break,
-            }
-        }
-    };
-    let reading = async {
-        let mut buf = vec![0u8; 64 * 1024];
-        loop {
-            match tokio::time::timeout(Duration::from_secs(3), read.read(&mut buf)).await {
-                Ok(Ok(0) | Err(_)) => return true,
-                Ok(Ok(n)) => received.extend_from_slice(&buf[..n]),
-                Err(_) => return false,
-            }
-        }
-    };
-    let ((), closed) = tokio::join!(writing, reading);
-    let goaway = h2raw::parse_frames(&received).iter().any(|f| f.0 == GOAWAY);
-    (written, goaway, closed)
-}
-
 #[tokio::test]
 async fn rapid_resets_end_the_connection_and_others_are_served() {
     let seen = Arc::new(Seen::default());
@@ -148,7 +110,7 @@ async fn rapid_resets_end_the_connection_and_others_are_served() {
     let socket = h2raw::connect(server.addr(), &[]).await;
     let ((written, goaway, closed), answered) = meanwhile(&server, async {
         // HEADERS then RST_STREAM(CANCEL), 100,000 times over.
-        flood(socket, 100_000 * 60, |i| {
+        h2raw::flood(socket, 100_000 * 60, |i| {
             let id = 2 * i + 1;
             [
                 h2raw::get(id, "/slow"),
@@ -174,7 +136,7 @@ async fn a_continuation_flood_ends_the_connection() {
     let server = start(&seen).await;
     let socket = h2raw::connect(server.addr(), &[]).await;
     let ((written, goaway, closed), answered) = meanwhile(&server, async {
-        flood(socket, 64 << 20, |i| {
+        h2raw::flood(socket, 64 << 20, |i| {
             if i == 0 {
                 frame(HEADERS, 0, 1, &h2raw::get_block("/"))
             } else {
@@ -246,7 +208,7 @@ async fn thousands_of_concurrent_streams_are_refused_beyond_the_limit() {
     let server = start(&seen).await;
     let socket = h2raw::connect(server.addr(), &[]).await;
     let ((written, _goaway, closed), answered) = meanwhile(&server, async {
-        flood(socket, 5_000 * 20, |i| h2raw::get(2 * i + 1, "/slow")).await
+        h2raw::flood(socket, 5_000 * 20, |i| h2raw::get(2 * i + 1, "/slow")).await
     })
     .await;
     let peak = seen.peak.load(Ordering::SeqCst);

@@ -12,7 +12,7 @@ use respond::{
     FileResponse, PlainTextResponse, Receiver, RedirectResponse, Response, Scope, Sender, Server,
     TlsConfig, TlsError, cookie,
 };
-use respond_tests::h2raw::{self, CONTINUATION, GOAWAY, HEADERS, RST_STREAM, frame};
+use respond_tests::h2raw::{self, CONTINUATION, HEADERS, RST_STREAM, frame};
 use respond_tests::tls::{self, Client, TestCert};
 use respond_tests::{TempDir, TestServer, raw_exchange};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -374,49 +374,12 @@ async fn meanwhile<T>(fixture: &Fixture, attack: impl Future<Output = T>) -> (T,
     (outcome, ordinary.await.expect("the ordinary client"))
 }
 
-/// Writes `next(i)` until the server stops taking bytes or `limit` bytes went, reading
-/// meanwhile: bytes written, whether a GOAWAY came, whether the server closed.
-async fn flood(
-    stream: tokio_rustls::client::TlsStream<tokio::net::TcpStream>,
-    limit: usize,
-    next: impl Fn(u32) -> Vec<u8>,
-) -> (usize, bool, bool) {
-    let (mut read, mut write) = tokio::io::split(stream);
-    let mut written = 0;
-    let mut received = Vec::new();
-    let writing = async {
-        let mut i = 0;
-        while written < limit {
-            let bytes = next(i);
-            i += 1;
-            match tokio::time::timeout(Duration::from_secs(2), write.write_all(&bytes)).await {
-                Ok(Ok(())) => written += bytes.len(),
-                _ => break,
-            }
-        }
-    };
-    let reading = async {
-        let mut buf = vec![0u8; 64 * 1024];
-        loop {
-            match tokio::time::timeout(Duration::from_secs(3), read.read(&mut buf)).await {
-                Ok(Ok(0) | Err(_)) => return true,
-                Ok(Ok(n)) => received.extend_from_slice(&buf[..n]),
-                Err(_) => return false,
-            }
-        }
-    };
-    let ((), closed) = tokio::join!(writing, reading);
-    let frames = h2raw::parse_frames(&received);
-    let goaway = frames.iter().any(|f| f.0 == GOAWAY);
-    (written, goaway, closed)
-}
-
 #[tokio::test]
 async fn rapid_resets_over_tls_end_the_connection_and_others_are_served() {
     let fixture = start().await;
     let stream = hostile(&fixture).await;
     let ((written, goaway, closed), answered) = meanwhile(&fixture, async {
-        flood(stream, 100_000 * 60, |i| {
+        h2raw::flood(stream, 100_000 * 60, |i| {
             let id = 2 * i + 1;
             [
                 h2raw::get(id, "/slow"),
@@ -441,7 +404,7 @@ async fn thousands_of_streams_and_a_continuation_flood_over_tls_leave_others_ser
     let fixture = start().await;
     let stream = hostile(&fixture).await;
     let ((written, goaway, closed), answered) = meanwhile(&fixture, async {
-        flood(stream, 5_000 * 20, |i| h2raw::get(2 * i + 1, "/slow")).await
+        h2raw::flood(stream, 5_000 * 20, |i| h2raw::get(2 * i + 1, "/slow")).await
     })
     .await;
     let peak = fixture.seen.peak.load(Ordering::SeqCst);
@@ -461,7 +424,7 @@ async fn thousands_of_streams_and_a_continuation_flood_over_tls_leave_others_ser
 
     let stream = hostile(&fixture).await;
     let ((written, _, closed), answered) = meanwhile(&fixture, async {
-        flood(stream, 64 << 20, |i| {
+        h2raw::flood(stream, 64 << 20, |i| {
             if i == 0 {
                 frame(HEADERS, 0, 1, &h2raw::get_block("/"))
             } else {
