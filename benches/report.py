@@ -78,9 +78,14 @@ def main(path):
     table("Plain text and JSON (HTTP/1.1, 64 connections)", ["plain", "json"],
           ["respond", "hyper", "axum", "actix", "starlette"], "hyper",
           "Raw hyper is a minimal `service_fn` written for the bench: the floor respond builds on.")
-    table("Files: a 64 MiB file whole (4 connections) and as random 1 KiB ranges (64 connections)",
-          ["file-whole", "file-range-1k"], ["respond", "axum", "actix", "starlette", "nginx"], "nginx",
-          "axum serves the file with tower-http `ServeFile`, actix with actix-files `NamedFile`; nginx uses sendfile.")
+    table("Files: a 64 MiB file whole (4 connections), a 4 KiB file whole and random 1 KiB ranges of the "
+          "64 MiB file (64 connections)",
+          ["file-whole", "file-4k", "file-range-1k"], ["respond", "hyper", "axum", "actix", "starlette", "nginx"],
+          "nginx",
+          "axum serves the file with tower-http `ServeFile`, actix with actix-files `NamedFile`; nginx uses "
+          "sendfile and `open_file_cache` (re-stat every 60 s), respond its `OpenFileCache` (a `statx` of "
+          "the path on every request). Raw hyper is the floor of a file response on hyper, written for the "
+          "bench: the file opened once, a `statx` of its path and one `pread` per request, no validators.")
 
     table("Static folders: a 4 KiB file (64 connections) and a precompressed 200 KiB script (4 connections, gzip)",
           ["static-4k", "static-precompressed-200k"], ["respond", "axum", "actix", "nginx"], "nginx",

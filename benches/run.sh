@@ -16,8 +16,8 @@ RESULTS=${RESULTS:-/tmp/respond-bench-results.tsv}
 export BENCH_FILE=$FILE
 STATIC=${BENCH_STATIC:-/tmp/respond-bench-static}
 export BENCH_STATIC=$STATIC
-# ONLY=static runs the static-folder scenarios alone, ONLY=tls the HTTPS ones (a smoke of the
-# harness with ROUNDS=1 DURATION=1).
+# ONLY=static runs the static-folder scenarios alone, ONLY=tls the HTTPS ones, ONLY=files the
+# single-file ones (a smoke of the harness with ROUNDS=1 DURATION=1).
 ONLY=${ONLY:-all}
 TLS_DIR=${BENCH_TLS_DIR:-/tmp/respond-bench-tls}
 export BENCH_TLS_CERT=$TLS_DIR/cert.pem BENCH_TLS_KEY=$TLS_DIR/key.pem
@@ -150,6 +150,23 @@ static_scenarios() {
     done
 }
 
+# One file by path (respond's FileResponse, tower-http's ServeFile, actix-files' NamedFile,
+# Starlette's FileResponse, nginx with its open_file_cache on; raw hyper as the floor of a file
+# response on hyper, see bench-server): the 64 MiB file whole, a 4 KiB file whole, random 1 KiB
+# ranges of the 64 MiB file.
+file_scenarios() {
+    local round=$1 base="http://127.0.0.1:$PORT"
+    for server in respond axum actix starlette nginx; do
+        measure_wrk file-whole "$server" "$round" -c4 "$base/file"
+    done
+    for server in respond hyper axum actix starlette nginx; do
+        measure_wrk file-4k "$server" "$round" "$base/small"
+    done
+    for server in respond hyper axum actix starlette nginx; do
+        measure_wrk file-range-1k "$server" "$round" -s range.lua "$base/file"
+    done
+}
+
 # One ECDSA P-256 certificate for localhost, served by respond and nginx alike.
 make_tls_cert() {
     [ -s "$BENCH_TLS_CERT" ] && [ -s "$BENCH_TLS_KEY" ] && return
@@ -188,6 +205,11 @@ main() {
         python3 report.py "$RESULTS"
         return
     fi
+    if [ "$ONLY" = files ]; then
+        for round in $(seq 1 "$ROUNDS"); do file_scenarios "$round"; done
+        python3 report.py "$RESULTS"
+        return
+    fi
     if [ "$ONLY" = static ]; then
         for round in $(seq 1 "$ROUNDS"); do static_scenarios "$round"; done
         python3 report.py "$RESULTS"
@@ -202,12 +224,7 @@ main() {
         for server in respond hyper axum actix starlette; do
             measure_wrk json "$server" "$round" "$base/json"
         done
-        for server in respond axum actix starlette nginx; do
-            measure_wrk file-whole "$server" "$round" -c4 "$base/file"
-        done
-        for server in respond axum actix starlette nginx; do
-            measure_wrk file-range-1k "$server" "$round" -s range.lua "$base/file"
-        done
+        file_scenarios "$round"
         for server in respond axum; do
             measure_sse sse-1 "$server" "$round" 1
             measure_sse sse-1000 "$server" "$round" 1000

@@ -6,6 +6,7 @@ from starlette.responses import FileResponse, JSONResponse, PlainTextResponse
 from starlette.routing import Route
 
 FILE = os.environ.get("BENCH_FILE", "/tmp/respond-bench-64m.bin")
+SMALL = os.path.join(os.environ.get("BENCH_STATIC", "/tmp/respond-bench-static"), "small.css")
 
 
 async def plain(request):
@@ -20,4 +21,9 @@ async def file(request):
     return FileResponse(FILE)
 
 
-app = Starlette(routes=[Route("/plain", plain), Route("/json", json), Route("/file", file)])
+async def small(request):
+    return FileResponse(SMALL)
+
+
+app = Starlette(routes=[Route("/plain", plain), Route("/json", json), Route("/file", file),
+                          Route("/small", small)])

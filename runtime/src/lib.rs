@@ -34,7 +34,7 @@ pub use channel::{
 };
 pub use cookie::{Cookie, CookieError, Expires, SameSite};
 pub use error::{BoxError, Error, Result};
-pub use file::{DispositionType, FileMetadata, FileResponse};
+pub use file::{DispositionType, FileMetadata, FileResponse, OpenFileCache};
 pub use json::{CompactJson, JsonRenderer, JsonResponse};
 pub use protocol::{App, Message, Receiver, RequestEvent, Scope, ScopeKind, Sender, Shutdown};
 pub use redirect::RedirectResponse;

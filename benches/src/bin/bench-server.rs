@@ -5,6 +5,9 @@
 //! - `/json`: `{"message":"Hello, world!"}`;
 //! - `/file`: the file named by `BENCH_FILE`, whole or in ranges (respond, axum with
 //!   tower-http `ServeFile`, actix with actix-files `NamedFile`);
+//! - `/small`: the 4 KiB `small.css` of `BENCH_STATIC`, by path as `/file`;
+//! - raw hyper serves `/small` and `/file` (ranges `bytes=a-b` only) as a floor: the file
+//!   opened once, a stat of its path and one read per request, nothing else;
 //! - `/events`: server-sent events as fast as the client takes them (respond, axum `Sse`);
 //! - `/static/...`: the folder named by `BENCH_STATIC` (a 4 KiB `small.css`, a 200 KiB
 //!   `app.js` with its `.gz` and `.br` siblings): respond's `StaticFiles` and tower-http's
@@ -31,8 +34,17 @@ struct Message {
 
 const HELLO: &str = "Hello, world!";
 
+/// The paths are read from the environment once, as a server reads its configuration.
 fn file_path() -> PathBuf {
-    std::env::var_os("BENCH_FILE").map_or_else(|| PathBuf::from("/tmp/respond-bench-64m.bin"), PathBuf::from)
+    static PATH: std::sync::LazyLock<PathBuf> = std::sync::LazyLock::new(|| {
+        std::env::var_os("BENCH_FILE").map_or_else(|| PathBuf::from("/tmp/respond-bench-64m.bin"), PathBuf::from)
+    });
+    PATH.clone()
+}
+
+fn small_file() -> PathBuf {
+    static PATH: std::sync::LazyLock<PathBuf> = std::sync::LazyLock::new(|| static_dir().join("small.css"));
+    PATH.clone()
 }
 
 fn static_dir() -> PathBuf {
@@ -116,6 +128,7 @@ async fn respond_server(addr: SocketAddr, tls: Option<respond::TlsConfig>) {
             "/plain" => PlainTextResponse::new(HELLO).into_response(),
             "/json" => JsonResponse::new(&Message { message: HELLO }).into_response(),
             "/file" => FileResponse::new(file_path()).into_response(),
+            "/small" => FileResponse::new(small_file()).into_response(),
             "/events" => {
                 let events = stream::iter(0u64..).map(|n| ServerSentEvent::new("tick").id(n.to_string()));
                 EventSourceResponse::new(events).into_response()
@@ -130,6 +143,49 @@ async fn respond_server(addr: SocketAddr, tls: Option<respond::TlsConfig>) {
         None => server.serve(app).await,
     }
     .expect("respond server");
+}
+
+/// The floor of serving a file on hyper, for `/small` and `/file`: the file opened once,
+/// and per request what respond's open-file cache does at least (a stat of the path to
+/// check it, one positional read), with no validators, no type guessing and only the
+/// `bytes=a-b` form of `Range`.
+struct OpenFile {
+    path: PathBuf,
+    file: std::fs::File,
+}
+
+static SMALL: std::sync::LazyLock<OpenFile> = std::sync::LazyLock::new(|| OpenFile::new(small_file()));
+static FILE: std::sync::LazyLock<OpenFile> = std::sync::LazyLock::new(|| OpenFile::new(file_path()));
+
+impl OpenFile {
+    fn new(path: PathBuf) -> Self {
+        let file = std::fs::File::open(&path).expect("bench file");
+        OpenFile { path, file }
+    }
+}
+
+fn file_floor(
+    open: &OpenFile,
+    range: Option<&http::HeaderValue>,
+) -> http::Result<http::Response<Full<Bytes>>> {
+    use std::os::unix::fs::FileExt;
+    let size = std::fs::metadata(&open.path).expect("stat").len();
+    let wanted = range
+        .and_then(|value| value.to_str().ok()?.strip_prefix("bytes=")?.split_once('-'))
+        .and_then(|(start, end)| Some((start.parse::<u64>().ok()?, end.parse::<u64>().ok()?)));
+    let (start, end) = wanted.map_or((0, size), |(start, end)| (start, end + 1));
+    let mut buffer = vec![0u8; (end - start) as usize];
+    open.file.read_exact_at(&mut buffer, start).expect("read");
+    let builder = match wanted {
+        Some(_) => http::Response::builder()
+            .status(206)
+            .header("content-range", format!("bytes {start}-{}/{size}", end - 1)),
+        None => http::Response::builder(),
+    };
+    builder
+        .header("content-type", "application/octet-stream")
+        .header("content-length", buffer.len())
+        .body(Full::new(Bytes::from(buffer)))
 }
 
 async fn hyper_server(addr: SocketAddr) {
@@ -151,6 +207,8 @@ async fn hyper_server(addr: SocketAddr) {
                             .header("content-type", "application/json")
                             .body(Full::new(Bytes::from(body)))
                     }
+                    "/small" => file_floor(&SMALL, None),
+                    "/file" => file_floor(&FILE, request.headers().get("range")),
                     _ => http::Response::builder().status(404).body(Full::new(Bytes::new())),
                 };
                 Ok::<_, Infallible>(response.expect("response"))
@@ -177,6 +235,7 @@ async fn axum_server(addr: SocketAddr) {
             }),
         )
         .route_service("/file", tower_http::services::ServeFile::new(file_path()))
+        .route_service("/small", tower_http::services::ServeFile::new(small_file()))
         .nest_service(
             "/static",
             tower_http::services::ServeDir::new(static_dir())
@@ -197,6 +256,10 @@ fn actix_server(addr: SocketAddr) {
                 .route(
                     "/file",
                     web::get().to(|| async { actix_files::NamedFile::open_async(file_path()).await }),
+                )
+                .route(
+                    "/small",
+                    web::get().to(|| async { actix_files::NamedFile::open_async(small_file()).await }),
                 )
                 .service(actix_files::Files::new("/static", static_dir()))
         })

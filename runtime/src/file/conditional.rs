@@ -48,6 +48,16 @@ pub(crate) fn evaluate(
     request: &HeaderMap,
     validators: Validators<'_>,
 ) -> Precondition {
+    let conditional = [
+        IF_MATCH,
+        IF_UNMODIFIED_SINCE,
+        IF_NONE_MATCH,
+        IF_MODIFIED_SINCE,
+    ];
+    if conditional.iter().all(|name| !request.contains_key(name)) {
+        // The common request: nothing to compare, so our validators are not even parsed.
+        return Precondition::Proceed;
+    }
     let get_or_head = method == Method::GET || method == Method::HEAD;
     let etag = validators.etag();
     let modified = validators.modified();

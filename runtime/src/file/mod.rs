@@ -15,6 +15,7 @@ mod decide;
 mod disposition;
 mod metadata;
 mod multipart;
+mod open_cache;
 pub(crate) mod range;
 mod read;
 pub(crate) mod validators;
@@ -37,6 +38,7 @@ use crate::response::{Head, Prepare, Response, Source, content_type, response_ki
 
 pub use disposition::DispositionType;
 pub use metadata::FileMetadata;
+pub use open_cache::OpenFileCache;
 
 use decide::{RequestView, decide, set_validators};
 use read::{Expected, FileBody, Plan};
@@ -56,6 +58,11 @@ const DEFAULT_CHUNK_SIZE: usize = 64 * 1024;
 /// - otherwise, and for whatever those calls decline, the work goes to tokio's blocking pool
 ///   (a small response is opened, checked and read in a single trip), and a client that keeps
 ///   pace gets the next read started while the current chunk is written.
+///
+/// A file opened lately stays open in the process's [`OpenFileCache`]: the next response for
+/// its path stats the path (one `statx`) and reads through the open file while the path still
+/// names it, so a hot file costs no open at all. The head is built from that fresh stat every
+/// time.
 ///
 /// A client slower than 1 MiB/s gets reads of at most 16 KiB, so a stalled download holds
 /// little memory. (On a network filesystem, opening and stat'ing may still ask the server;
@@ -344,13 +351,27 @@ impl FileResponse {
 
 response_kind!(FileResponse, "FileResponse::new(\"static/report.pdf\")");
 
-/// The Content-Type guessed from a file name.
+/// The Content-Type guessed from a file name's extension. The last guess is kept per thread:
+/// a server sends the same kinds of file again and again.
 fn guess_type(path: &Path) -> HeaderValue {
     const FALLBACK: HeaderValue = HeaderValue::from_static("application/octet-stream");
-    mime_guess::from_path(path)
-        .first_raw()
-        .and_then(|essence| content_type(essence).ok())
-        .unwrap_or(FALLBACK)
+    thread_local! {
+        static LAST: std::cell::RefCell<Option<(std::ffi::OsString, HeaderValue)>> =
+            const { std::cell::RefCell::new(None) };
+    }
+    let extension = path.extension().unwrap_or_default();
+    LAST.with_borrow_mut(|last| match last {
+        Some((seen, value)) if seen == extension => value.clone(),
+        _ => {
+            let value = extension
+                .to_str()
+                .and_then(|extension| mime_guess::from_ext(extension).first_raw())
+                .and_then(|essence| content_type(essence).ok())
+                .unwrap_or(FALLBACK);
+            *last = Some((extension.to_owned(), value.clone()));
+            value
+        }
+    })
 }
 
 /// A file response before the request is known.
@@ -426,7 +447,7 @@ impl FileSource {
             return Ok(known(path, chunk_size, metadata, status, headers, request));
         }
         #[cfg(target_os = "linux")]
-        if let Some((file, stat)) = cached::open(&path) {
+        if let Some((file, stat)) = open_cache::opened_without_waiting(&path) {
             let Ok(resolved) = with_open_file(
                 path,
                 chunk_size,
@@ -489,6 +510,9 @@ fn open_and_decide(
     request: &RequestView,
 ) -> io::Result<Resolved> {
     let (file, stat) = read::open(&path)?;
+    let file = Arc::new(file);
+    #[cfg(target_os = "linux")]
+    OpenFileCache::global().remember(&path, &file, &stat);
     with_open_file(
         path,
         chunk_size,
@@ -505,7 +529,7 @@ fn open_and_decide(
 fn with_open_file<E>(
     path: Arc<Path>,
     chunk_size: usize,
-    file: std::fs::File,
+    file: Arc<std::fs::File>,
     stat: &Metadata,
     (status, headers): (StatusCode, HeaderMap),
     request: &RequestView,
@@ -522,14 +546,7 @@ fn with_open_file<E>(
         size: metadata.size(),
         modified: metadata.modified(),
     };
-    let body = FileBody::new(
-        path,
-        Some(Arc::new(file)),
-        expected,
-        plan,
-        preloaded,
-        decision.length,
-    );
+    let body = FileBody::new(path, Some(file), expected, plan, preloaded, decision.length);
     Ok((decision.status, decision.headers, Body::from_source(body)))
 }
 
