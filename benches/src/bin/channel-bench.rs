@@ -3,14 +3,18 @@
 //! subscriber, and publish-to-receive latency across two replicas on one Redis.
 //!
 //! ```text
-//! channel-bench fanout  <respond|redis|axum> <subscribers> <events> [redis-url]
-//! channel-bench idle    <respond|redis|axum> <subscribers> [redis-url]
+//! ulimit -n 65536
+//! taskset -c 1 channel-bench fanout  <respond|redis|axum> <subscribers> <events> [redis-url]
+//! taskset -c 1 channel-bench idle    <respond|redis|axum> <subscribers> [redis-url]
 //! channel-bench latency <redis-url> <events> <per-second>
 //! ```
 //!
-//! Server and clients share the process (the clients are plain sockets counting bytes), so
-//! the CPU figure includes the clients' reads; compare engines with each other, not with
-//! figures from other harnesses.
+//! `fanout` and `idle` start the server under test as a child process pinned to core 0
+//! (`channel-bench serve`, one thread), so its CPU time and RSS are its own; the clients
+//! (plain sockets counting bytes) run here, on core 1. The in-process hub and axum's
+//! broadcast publish from a task of the server, started by one request; on Redis another
+//! replica publishes, as behind a load balancer: a third process (`channel-bench publish`,
+//! on core 1 beside the clients) with a hub of its own on the same Redis. Each publish is awaited before the next, as a handler would.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -132,9 +136,8 @@ async fn read_until(mut stream: TcpStream, marker: &'static [u8]) {
     }
 }
 
-/// The process's CPU time (user + system) so far.
-fn cpu() -> Duration {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+/// User plus system CPU time from the text of a `/proc/<pid>/stat`.
+fn ticks(stat: &str) -> Duration {
     let fields: Vec<&str> = stat
         .rsplit_once(')')
         .map_or(vec![], |(_, rest)| rest.split_whitespace().collect());
@@ -145,27 +148,95 @@ fn cpu() -> Duration {
     Duration::from_millis(ticks * 10)
 }
 
-fn rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .unwrap_or_default()
+/// `VmRSS` in KiB from the text of a `/proc/<pid>/status`.
+fn rss_of(status: &str) -> u64 {
+    status
         .lines()
         .find_map(|line| line.strip_prefix("VmRSS:"))
         .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
         .unwrap_or(0)
 }
 
-async fn fanout(kind: &str, subscribers: usize, events: usize, redis: Option<&str>) {
-    let (addr, target) = start(kind, redis).await;
-    let mut sockets = Vec::with_capacity(subscribers);
-    for _ in 0..subscribers {
-        sockets.push(subscribe(addr).await);
+/// The server under test in a child process of its own, pinned to core 0 (`taskset`), so
+/// its CPU time and memory are its own: the clients and, for Redis, the publishing replica
+/// stay in this process.
+struct Child {
+    process: std::process::Child,
+    addr: SocketAddr,
+    /// Where `POST /publish?n=E` goes.
+    trigger: SocketAddr,
+}
+
+impl Child {
+    fn spawn(kind: &str, redis: Option<&str>) -> Child {
+        use std::io::BufRead;
+        let exe = std::env::current_exe().expect("own path");
+        let mut command = std::process::Command::new("taskset");
+        command.args(["-c", "0"]).arg(exe).args(["serve", kind]);
+        command.args(redis);
+        let mut process = command
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("taskset (util-linux) to start the server");
+        let mut lines = std::io::BufReader::new(process.stdout.take().expect("stdout")).lines();
+        let mut next_addr = || -> SocketAddr {
+            let line = lines.next().expect("an address line").expect("stdout");
+            line.trim().parse().expect("an address")
+        };
+        let (addr, trigger) = (next_addr(), next_addr());
+        Child { process, addr, trigger }
     }
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    let readers: Vec<_> = sockets
-        .into_iter()
-        .map(|socket| tokio::spawn(read_until(socket, b"data: end")))
-        .collect();
-    let (started, cpu_before) = (Instant::now(), cpu());
+
+    fn stat(&self, field: &str) -> String {
+        std::fs::read_to_string(format!("/proc/{}/{field}", self.process.id())).unwrap_or_default()
+    }
+
+    /// User plus system CPU time so far.
+    fn cpu(&self) -> Duration {
+        ticks(&self.stat("stat"))
+    }
+
+    fn rss_kib(&self) -> u64 {
+        rss_of(&self.stat("status"))
+    }
+}
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+}
+
+/// `channel-bench serve`: serves `GET /` (a subscription to the channel `bench`) and, for
+/// the engines published from inside the server (in-process hub, axum's broadcast),
+/// `POST /publish?n=E`, which publishes E events and then `end` from a task of the server.
+async fn serve(kind: &str, redis: Option<&str>) {
+    let (addr, target) = start(kind, redis).await;
+    println!("{addr}");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    // The publish trigger listens on the next line's port: one tiny HTTP/1.1 exchange.
+    println!("{}", listener.local_addr().unwrap());
+    loop {
+        let (mut socket, _) = listener.accept().await.unwrap();
+        let target = target.clone();
+        tokio::spawn(async move {
+            let mut request = vec![0u8; 1024];
+            let n = socket.read(&mut request).await.unwrap_or(0);
+            let text = String::from_utf8_lossy(&request[..n]);
+            let events: usize = text
+                .split_once("n=")
+                .and_then(|(_, rest)| rest.split(|c: char| !c.is_ascii_digit()).next()?.parse().ok())
+                .unwrap_or(0);
+            let _ = socket.write_all(b"HTTP/1.1 202 Accepted\r\ncontent-length: 0\r\n\r\n").await;
+            publish_all(&target, events).await;
+        });
+    }
+}
+
+/// Publishes `events` events (64 bytes of payload each) and then `end`, awaiting each
+/// publish as a handler does, yielding every 64 so the subscribers run.
+async fn publish_all(target: &Target, events: usize) {
     let payload = "x".repeat(64);
     for n in 0..events {
         target.publish(format!("{n} {payload}")).await;
@@ -174,13 +245,45 @@ async fn fanout(kind: &str, subscribers: usize, events: usize, redis: Option<&st
         }
     }
     target.publish("end".to_owned()).await;
+}
+
+async fn fanout(kind: &str, subscribers: usize, events: usize, redis: Option<&str>) {
+    let child = Child::spawn(kind, redis);
+    let mut sockets = Vec::with_capacity(subscribers);
+    for _ in 0..subscribers {
+        sockets.push(subscribe(child.addr).await);
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let readers: Vec<_> = sockets
+        .into_iter()
+        .map(|socket| tokio::spawn(read_until(socket, b"data: end")))
+        .collect();
+    let (started, cpu_before) = (Instant::now(), child.cpu());
+    if kind == "redis" {
+        // Another replica publishes, as behind a load balancer: a process of its own with its
+        // own hub on the same Redis, beside the clients on core 1.
+        let mut replica = std::process::Command::new("taskset");
+        replica.args(["-c", "1"]).arg(std::env::current_exe().expect("own path"));
+        replica.args(["publish", &events.to_string()]).args(redis);
+        let status = tokio::task::spawn_blocking(move || replica.status())
+            .await
+            .expect("the publishing replica")
+            .expect("the publishing replica");
+        assert!(status.success(), "the publishing replica failed: {status}");
+    } else {
+        let mut trigger = TcpStream::connect(child.trigger).await.expect("trigger");
+        trigger
+            .write_all(format!("POST /publish?n={events} HTTP/1.1\r\nhost: bench\r\n\r\n").as_bytes())
+            .await
+            .unwrap();
+    }
     for reader in readers {
         reader.await.expect("reader");
     }
-    let (elapsed, used) = (started.elapsed(), cpu() - cpu_before);
+    let (elapsed, used) = (started.elapsed(), child.cpu() - cpu_before);
     let delivered = (subscribers * (events + 1)) as f64;
     println!(
-        "fanout {kind}: {subscribers} subscribers x {events} events: {:.0} events/s delivered, {:.2} µs process CPU per delivered event (clients included), {:.2?} wall",
+        "fanout {kind}: {subscribers} subscribers x {events} events: {:.0} events/s delivered, {:.3} µs server CPU per delivered event, {:.2?} wall",
         delivered / elapsed.as_secs_f64(),
         used.as_secs_f64() * 1e6 / delivered,
         elapsed
@@ -188,17 +291,17 @@ async fn fanout(kind: &str, subscribers: usize, events: usize, redis: Option<&st
 }
 
 async fn idle(kind: &str, subscribers: usize, redis: Option<&str>) {
-    let (addr, _target) = start(kind, redis).await;
+    let child = Child::spawn(kind, redis);
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let before = rss_kib();
+    let before = child.rss_kib();
     let mut sockets = Vec::with_capacity(subscribers);
     for _ in 0..subscribers {
-        sockets.push(subscribe(addr).await);
+        sockets.push(subscribe(child.addr).await);
     }
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    let after = rss_kib();
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    let after = child.rss_kib();
     println!(
-        "idle {kind}: {subscribers} subscribers: RSS {before} KiB -> {after} KiB, {:.1} KiB per idle subscriber (client sockets included)",
+        "idle {kind}: {subscribers} subscribers: server RSS {before} KiB -> {after} KiB, {:.1} KiB per idle subscriber",
         (after.saturating_sub(before)) as f64 / subscribers as f64
     );
     drop(sockets);
@@ -245,19 +348,24 @@ async fn latency(redis: &str, events: usize, per_second: u64) {
     );
 }
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let arg = |i: usize| args.get(i).map(String::as_str);
     let number = |i: usize, default: usize| arg(i).and_then(|v| v.parse().ok()).unwrap_or(default);
     match arg(0) {
+        Some("serve") => serve(arg(1).unwrap_or("respond"), arg(2)).await,
         Some("fanout") => fanout(arg(1).unwrap_or("respond"), number(2, 1000), number(3, 1000), arg(4)).await,
+        Some("publish") => {
+            let redis = arg(2).expect("a Redis URL");
+            publish_all(&Target::Hub(hub("redis", Some(redis))), number(1, 1000)).await
+        }
         Some("idle") => idle(arg(1).unwrap_or("respond"), number(2, 1000), arg(3)).await,
         Some("latency") => {
             latency(arg(1).expect("a Redis URL"), number(2, 2000), number(3, 1000) as u64).await
         }
         _ => eprintln!(
-            "usage: channel-bench fanout <respond|redis|axum> <subscribers> <events> [redis-url]\n       channel-bench idle <respond|redis|axum> <subscribers> [redis-url]\n       channel-bench latency <redis-url> <events> <per-second>"
+            "usage: taskset -c 1 channel-bench fanout <respond|redis|axum> <subscribers> <events> [redis-url]\n       channel-bench idle <respond|redis|axum> <subscribers> [redis-url]\n       channel-bench latency <redis-url> <events> <per-second>"
         ),
     }
 }
