@@ -9,8 +9,8 @@ use std::hint::black_box;
 use axum::response::IntoResponse as _;
 use criterion::{Criterion, criterion_group, criterion_main};
 use respond::{
-    Cookie, HtmlResponse, JsonResponse, Method, PlainTextResponse, RedirectResponse, SameSite, Scope,
-    ServerSentEvent,
+    Cookie, HtmlResponse, JsonResponse, Method, PlainTextResponse, RedirectResponse, SameSite,
+    Scope, ServerSentEvent,
 };
 use respond_benches::{ITEM, ready};
 use serde::Serialize;
@@ -27,28 +27,38 @@ fn kinds(c: &mut Criterion) {
 
     let mut group = c.benchmark_group("plain");
     group.bench_function("respond", |b| {
-        b.iter(|| ready(PlainTextResponse::new(black_box("Hello, world!")).into_http(&scope)).unwrap())
+        b.iter(|| {
+            ready(PlainTextResponse::new(black_box("Hello, world!")).into_http(&scope)).unwrap()
+        })
     });
-    group.bench_function("axum", |b| b.iter(|| black_box("Hello, world!").into_response()));
+    group.bench_function("axum", |b| {
+        b.iter(|| black_box("Hello, world!").into_response())
+    });
     group.finish();
 
     let mut group = c.benchmark_group("html");
     group.bench_function("respond", |b| {
         b.iter(|| ready(HtmlResponse::new(black_box("<h1>Hello</h1>")).into_http(&scope)).unwrap())
     });
-    group.bench_function("axum", |b| b.iter(|| axum::response::Html(black_box("<h1>Hello</h1>")).into_response()));
+    group.bench_function("axum", |b| {
+        b.iter(|| axum::response::Html(black_box("<h1>Hello</h1>")).into_response())
+    });
     group.finish();
 
     let mut group = c.benchmark_group("json");
     group.bench_function("respond", |b| {
         b.iter(|| ready(JsonResponse::new(black_box(&ITEM)).into_http(&scope)).unwrap())
     });
-    group.bench_function("axum", |b| b.iter(|| axum::Json(black_box(ITEM.clone())).into_response()));
+    group.bench_function("axum", |b| {
+        b.iter(|| axum::Json(black_box(ITEM.clone())).into_response())
+    });
     group.finish();
 
     let mut group = c.benchmark_group("redirect");
     group.bench_function("respond", |b| {
-        b.iter(|| ready(RedirectResponse::new(black_box("/next/page?q=1")).into_http(&scope)).unwrap())
+        b.iter(|| {
+            ready(RedirectResponse::new(black_box("/next/page?q=1")).into_http(&scope)).unwrap()
+        })
     });
     group.bench_function("axum", |b| {
         b.iter(|| axum::response::Redirect::temporary(black_box("/next/page?q=1")).into_response())
@@ -58,7 +68,10 @@ fn kinds(c: &mut Criterion) {
     let mut group = c.benchmark_group("typed");
     group.bench_function("respond #[response] json", |b| {
         b.iter(|| {
-            let created = Created { id: 7, name: black_box("widget") };
+            let created = Created {
+                id: 7,
+                name: black_box("widget"),
+            };
             ready(respond::IntoResponse::into_response(created).into_http(&scope)).unwrap()
         })
     });
@@ -82,9 +95,14 @@ fn cookies(c: &mut Criterion) {
     });
     group.bench_function("cookie! macro", |b| {
         b.iter(|| {
-            respond::cookie!("session" = black_box("abc123"), max_age = 3600, httponly, samesite = "strict")
-                .header_value()
-                .unwrap()
+            respond::cookie!(
+                "session" = black_box("abc123"),
+                max_age = 3600,
+                httponly,
+                samesite = "strict"
+            )
+            .header_value()
+            .unwrap()
         })
     });
     group.finish();

@@ -10,7 +10,10 @@ use serde::Serialize;
 /// Polls a future that never waits (building a response does not) to its end.
 pub fn ready<F: Future>(future: F) -> F::Output {
     let mut future = pin!(future);
-    match future.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+    match future
+        .as_mut()
+        .poll(&mut Context::from_waker(Waker::noop()))
+    {
         Poll::Ready(output) => output,
         Poll::Pending => panic!("a response for a plain body does not wait"),
     }

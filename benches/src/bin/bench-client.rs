@@ -32,7 +32,9 @@ fn main() {
             args[4].parse().expect("bytes per second"),
         )),
         _ => {
-            eprintln!("usage: bench-client sse <addr> <connections> <seconds>\n       bench-client slow <addr> <connections> <seconds> <bytes-per-second>");
+            eprintln!(
+                "usage: bench-client sse <addr> <connections> <seconds>\n       bench-client slow <addr> <connections> <seconds> <bytes-per-second>"
+            );
             std::process::exit(2);
         }
     }
@@ -53,16 +55,23 @@ async fn sse(addr: SocketAddr, connections: usize, duration: Duration) {
     for _ in 0..connections {
         let events = Arc::clone(&events);
         tasks.push(tokio::spawn(async move {
-            let Some(mut stream) = connect(addr, "/events").await else { return };
+            let Some(mut stream) = connect(addr, "/events").await else {
+                return;
+            };
             let mut buffer = vec![0u8; 64 * 1024];
             while Instant::now() < deadline {
-                let Ok(Ok(read)) = tokio::time::timeout_at(deadline.into(), stream.read(&mut buffer)).await else {
+                let Ok(Ok(read)) =
+                    tokio::time::timeout_at(deadline.into(), stream.read(&mut buffer)).await
+                else {
                     break;
                 };
                 if read == 0 {
                     break;
                 }
-                let count = buffer[..read].windows(4).filter(|window| window == b"tick").count();
+                let count = buffer[..read]
+                    .windows(4)
+                    .filter(|window| window == b"tick")
+                    .count();
                 events.fetch_add(count as u64, Ordering::Relaxed);
             }
         }));
@@ -83,12 +92,16 @@ async fn slow(addr: SocketAddr, connections: usize, duration: Duration, rate: u6
     for _ in 0..connections {
         let received = Arc::clone(&received);
         tasks.push(tokio::spawn(async move {
-            let Some(mut stream) = connect(addr, "/file").await else { return };
+            let Some(mut stream) = connect(addr, "/file").await else {
+                return;
+            };
             let mut buffer = vec![0u8; 4096];
             let started = Instant::now();
             let mut total = 0u64;
             while Instant::now() < deadline {
-                let Ok(read) = stream.read(&mut buffer).await else { break };
+                let Ok(read) = stream.read(&mut buffer).await else {
+                    break;
+                };
                 if read == 0 {
                     break;
                 }
@@ -97,7 +110,10 @@ async fn slow(addr: SocketAddr, connections: usize, duration: Duration, rate: u6
                 // Hold back to the given rate.
                 let due = Duration::from_secs_f64(total as f64 / rate as f64);
                 if let Some(wait) = due.checked_sub(started.elapsed()) {
-                    tokio::time::sleep(wait.min(deadline.saturating_duration_since(Instant::now()))).await;
+                    tokio::time::sleep(
+                        wait.min(deadline.saturating_duration_since(Instant::now())),
+                    )
+                    .await;
                 }
             }
         }));

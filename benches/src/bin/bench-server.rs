@@ -37,18 +37,23 @@ const HELLO: &str = "Hello, world!";
 /// The paths are read from the environment once, as a server reads its configuration.
 fn file_path() -> PathBuf {
     static PATH: std::sync::LazyLock<PathBuf> = std::sync::LazyLock::new(|| {
-        std::env::var_os("BENCH_FILE").map_or_else(|| PathBuf::from("/tmp/respond-bench-64m.bin"), PathBuf::from)
+        std::env::var_os("BENCH_FILE").map_or_else(
+            || PathBuf::from("/tmp/respond-bench-64m.bin"),
+            PathBuf::from,
+        )
     });
     PATH.clone()
 }
 
 fn small_file() -> PathBuf {
-    static PATH: std::sync::LazyLock<PathBuf> = std::sync::LazyLock::new(|| static_dir().join("small.css"));
+    static PATH: std::sync::LazyLock<PathBuf> =
+        std::sync::LazyLock::new(|| static_dir().join("small.css"));
     PATH.clone()
 }
 
 fn static_dir() -> PathBuf {
-    std::env::var_os("BENCH_STATIC").map_or_else(|| PathBuf::from("/tmp/respond-bench-static"), PathBuf::from)
+    std::env::var_os("BENCH_STATIC")
+        .map_or_else(|| PathBuf::from("/tmp/respond-bench-static"), PathBuf::from)
 }
 
 fn main() {
@@ -87,7 +92,9 @@ fn bench_tls() -> respond::TlsConfig {
     use respond::rustls::crypto::{CryptoProvider, ring};
     use respond::rustls::pki_types::pem::PemObject;
     use respond::rustls::pki_types::{CertificateDer, PrivateKeyDer};
-    let var = |name: &str| std::env::var_os(name).unwrap_or_else(|| panic!("{name} must name a PEM file"));
+    let var = |name: &str| {
+        std::env::var_os(name).unwrap_or_else(|| panic!("{name} must name a PEM file"))
+    };
     let chain = CertificateDer::pem_file_iter(var("BENCH_TLS_CERT"))
         .expect("certificate file")
         .collect::<Result<Vec<_>, _>>()
@@ -98,21 +105,23 @@ fn bench_tls() -> respond::TlsConfig {
         kx_groups: vec![ring::kx_group::X25519],
         ..ring::default_provider()
     };
-    let mut config = respond::rustls::ServerConfig::builder_with_provider(std::sync::Arc::new(provider))
-        .with_protocol_versions(&[&respond::rustls::version::TLS13])
-        .expect("TLS 1.3")
-        .with_no_client_auth()
-        .with_single_cert(chain, key)
-        .expect("certificate and key");
-    config.session_storage = std::sync::Arc::new(respond::rustls::server::NoServerSessionStorage {});
+    let mut config =
+        respond::rustls::ServerConfig::builder_with_provider(std::sync::Arc::new(provider))
+            .with_protocol_versions(&[&respond::rustls::version::TLS13])
+            .expect("TLS 1.3")
+            .with_no_client_auth()
+            .with_single_cert(chain, key)
+            .expect("certificate and key");
+    config.session_storage =
+        std::sync::Arc::new(respond::rustls::server::NoServerSessionStorage {});
     config.send_tls13_tickets = 0;
     respond::TlsConfig::from_rustls(config)
 }
 
 async fn respond_server(addr: SocketAddr, tls: Option<respond::TlsConfig>) {
     use respond::{
-        EventSourceResponse, FileResponse, JsonResponse, PlainTextResponse,
-        Receiver, Response, Scope, Sender, ServerSentEvent,
+        EventSourceResponse, FileResponse, JsonResponse, PlainTextResponse, Receiver, Response,
+        Scope, Sender, ServerSentEvent,
     };
     static STATIC: std::sync::LazyLock<respond::StaticFiles> = std::sync::LazyLock::new(|| {
         respond::StaticFiles::new(static_dir())
@@ -130,7 +139,8 @@ async fn respond_server(addr: SocketAddr, tls: Option<respond::TlsConfig>) {
             "/file" => FileResponse::new(file_path()).into_response(),
             "/small" => FileResponse::new(small_file()).into_response(),
             "/events" => {
-                let events = stream::iter(0u64..).map(|n| ServerSentEvent::new("tick").id(n.to_string()));
+                let events =
+                    stream::iter(0u64..).map(|n| ServerSentEvent::new("tick").id(n.to_string()));
                 EventSourceResponse::new(events).into_response()
             }
             _ => Response::empty().with_status(404),
@@ -154,8 +164,10 @@ struct OpenFile {
     file: std::fs::File,
 }
 
-static SMALL: std::sync::LazyLock<OpenFile> = std::sync::LazyLock::new(|| OpenFile::new(small_file()));
-static FILE: std::sync::LazyLock<OpenFile> = std::sync::LazyLock::new(|| OpenFile::new(file_path()));
+static SMALL: std::sync::LazyLock<OpenFile> =
+    std::sync::LazyLock::new(|| OpenFile::new(small_file()));
+static FILE: std::sync::LazyLock<OpenFile> =
+    std::sync::LazyLock::new(|| OpenFile::new(file_path()));
 
 impl OpenFile {
     fn new(path: PathBuf) -> Self {
@@ -193,7 +205,9 @@ async fn hyper_server(addr: SocketAddr) {
     use hyper_util::rt::TokioIo;
     let listener = tokio::net::TcpListener::bind(addr).await.expect("bind");
     loop {
-        let Ok((stream, _)) = listener.accept().await else { continue };
+        let Ok((stream, _)) = listener.accept().await else {
+            continue;
+        };
         stream.set_nodelay(true).ok();
         tokio::spawn(async move {
             let service = service_fn(|request: http::Request<hyper::body::Incoming>| async move {
@@ -209,7 +223,9 @@ async fn hyper_server(addr: SocketAddr) {
                     }
                     "/small" => file_floor(&SMALL, None),
                     "/file" => file_floor(&FILE, request.headers().get("range")),
-                    _ => http::Response::builder().status(404).body(Full::new(Bytes::new())),
+                    _ => http::Response::builder()
+                        .status(404)
+                        .body(Full::new(Bytes::new())),
                 };
                 Ok::<_, Infallible>(response.expect("response"))
             });
@@ -225,7 +241,10 @@ async fn axum_server(addr: SocketAddr) {
     use axum::routing::get;
     let app = axum::Router::new()
         .route("/plain", get(|| async { HELLO }))
-        .route("/json", get(|| async { axum::Json(Message { message: HELLO }) }))
+        .route(
+            "/json",
+            get(|| async { axum::Json(Message { message: HELLO }) }),
+        )
         .route(
             "/events",
             get(|| async {
@@ -251,15 +270,27 @@ fn actix_server(addr: SocketAddr) {
     actix_web::rt::System::new().block_on(async move {
         HttpServer::new(|| {
             App::new()
-                .route("/plain", web::get().to(|| async { HttpResponse::Ok().content_type("text/plain; charset=utf-8").body(HELLO) }))
-                .route("/json", web::get().to(|| async { HttpResponse::Ok().json(Message { message: HELLO }) }))
+                .route(
+                    "/plain",
+                    web::get().to(|| async {
+                        HttpResponse::Ok()
+                            .content_type("text/plain; charset=utf-8")
+                            .body(HELLO)
+                    }),
+                )
+                .route(
+                    "/json",
+                    web::get().to(|| async { HttpResponse::Ok().json(Message { message: HELLO }) }),
+                )
                 .route(
                     "/file",
-                    web::get().to(|| async { actix_files::NamedFile::open_async(file_path()).await }),
+                    web::get()
+                        .to(|| async { actix_files::NamedFile::open_async(file_path()).await }),
                 )
                 .route(
                     "/small",
-                    web::get().to(|| async { actix_files::NamedFile::open_async(small_file()).await }),
+                    web::get()
+                        .to(|| async { actix_files::NamedFile::open_async(small_file()).await }),
                 )
                 .service(actix_files::Files::new("/static", static_dir()))
         })

@@ -184,7 +184,11 @@ impl Child {
             line.trim().parse().expect("an address")
         };
         let (addr, trigger) = (next_addr(), next_addr());
-        Child { process, addr, trigger }
+        Child {
+            process,
+            addr,
+            trigger,
+        }
     }
 
     fn stat(&self, field: &str) -> String {
@@ -226,9 +230,16 @@ async fn serve(kind: &str, redis: Option<&str>) {
             let text = String::from_utf8_lossy(&request[..n]);
             let events: usize = text
                 .split_once("n=")
-                .and_then(|(_, rest)| rest.split(|c: char| !c.is_ascii_digit()).next()?.parse().ok())
+                .and_then(|(_, rest)| {
+                    rest.split(|c: char| !c.is_ascii_digit())
+                        .next()?
+                        .parse()
+                        .ok()
+                })
                 .unwrap_or(0);
-            let _ = socket.write_all(b"HTTP/1.1 202 Accepted\r\ncontent-length: 0\r\n\r\n").await;
+            let _ = socket
+                .write_all(b"HTTP/1.1 202 Accepted\r\ncontent-length: 0\r\n\r\n")
+                .await;
             publish_all(&target, events).await;
         });
     }
@@ -263,7 +274,9 @@ async fn fanout(kind: &str, subscribers: usize, events: usize, redis: Option<&st
         // Another replica publishes, as behind a load balancer: a process of its own with its
         // own hub on the same Redis, beside the clients on core 1.
         let mut replica = std::process::Command::new("taskset");
-        replica.args(["-c", "1"]).arg(std::env::current_exe().expect("own path"));
+        replica
+            .args(["-c", "1"])
+            .arg(std::env::current_exe().expect("own path"));
         replica.args(["publish", &events.to_string()]).args(redis);
         let status = tokio::task::spawn_blocking(move || replica.status())
             .await
@@ -273,7 +286,9 @@ async fn fanout(kind: &str, subscribers: usize, events: usize, redis: Option<&st
     } else {
         let mut trigger = TcpStream::connect(child.trigger).await.expect("trigger");
         trigger
-            .write_all(format!("POST /publish?n={events} HTTP/1.1\r\nhost: bench\r\n\r\n").as_bytes())
+            .write_all(
+                format!("POST /publish?n={events} HTTP/1.1\r\nhost: bench\r\n\r\n").as_bytes(),
+            )
             .await
             .unwrap();
     }
@@ -323,7 +338,9 @@ async fn latency(redis: &str, events: usize, per_second: u64) {
             assert!(n > 0, "the stream ended early");
             text.push_str(&String::from_utf8_lossy(&buffer[..n]));
             while let Some(at) = text.find("data: ") {
-                let Some(end) = text[at..].find("\r\n") else { break };
+                let Some(end) = text[at..].find("\r\n") else {
+                    break;
+                };
                 let sent: u64 = text[at + 6..at + end].parse().unwrap_or(0);
                 samples.push(origin.elapsed().as_micros() as u64 - sent);
                 text.drain(..at + end);
@@ -335,7 +352,10 @@ async fn latency(redis: &str, events: usize, per_second: u64) {
     for _ in 0..events {
         ticker.tick().await;
         let sent = origin.elapsed().as_micros() as u64;
-        publisher.publish("bench", sent.to_string()).await.expect("publish");
+        publisher
+            .publish("bench", sent.to_string())
+            .await
+            .expect("publish");
     }
     let mut samples = reader.await.expect("reader");
     samples.sort_unstable();
@@ -355,14 +375,27 @@ async fn main() {
     let number = |i: usize, default: usize| arg(i).and_then(|v| v.parse().ok()).unwrap_or(default);
     match arg(0) {
         Some("serve") => serve(arg(1).unwrap_or("respond"), arg(2)).await,
-        Some("fanout") => fanout(arg(1).unwrap_or("respond"), number(2, 1000), number(3, 1000), arg(4)).await,
+        Some("fanout") => {
+            fanout(
+                arg(1).unwrap_or("respond"),
+                number(2, 1000),
+                number(3, 1000),
+                arg(4),
+            )
+            .await
+        }
         Some("publish") => {
             let redis = arg(2).expect("a Redis URL");
             publish_all(&Target::Hub(hub("redis", Some(redis))), number(1, 1000)).await
         }
         Some("idle") => idle(arg(1).unwrap_or("respond"), number(2, 1000), arg(3)).await,
         Some("latency") => {
-            latency(arg(1).expect("a Redis URL"), number(2, 2000), number(3, 1000) as u64).await
+            latency(
+                arg(1).expect("a Redis URL"),
+                number(2, 2000),
+                number(3, 1000) as u64,
+            )
+            .await
         }
         _ => eprintln!(
             "usage: taskset -c 1 channel-bench fanout <respond|redis|axum> <subscribers> <events> [redis-url]\n       channel-bench idle <respond|redis|axum> <subscribers> [redis-url]\n       channel-bench latency <redis-url> <events> <per-second>"

@@ -17,7 +17,10 @@ fn main() {
     for _ in 0..n {
         match case.as_str() {
             "respond-plain" => {
-                black_box(ready(PlainTextResponse::new(black_box("Hello, world!")).into_http(&scope)).unwrap());
+                black_box(
+                    ready(PlainTextResponse::new(black_box("Hello, world!")).into_http(&scope))
+                        .unwrap(),
+                );
             }
             "axum-plain" => {
                 black_box(black_box("Hello, world!").into_response());

@@ -44,7 +44,10 @@ fn main() {
     let concurrency: usize = args[2].parse().expect("concurrency");
     let dir = PathBuf::from(&args[3]);
     let file = Arc::new(std::fs::read(dir.join("hello.txt")).expect("examples/static/hello.txt"));
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
     let counts = Arc::new(Counts::default());
     runtime.block_on(async {
         let client: HttpClient = Client::builder(TokioExecutor::new()).build_http();
@@ -59,7 +62,9 @@ fn main() {
             tasks.push(tokio::spawn(async move {
                 let mut n = worker as u64;
                 while Instant::now() < deadline {
-                    n = n.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                    n = n
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
                     let outcome = one(&client, addr, n, &file, &counts).await;
                     counts.requests.fetch_add(1, Ordering::Relaxed);
                     match outcome {
@@ -117,8 +122,13 @@ async fn fetch(
     if let Some(range) = range {
         request = request.header("range", range);
     }
-    let request = request.body(Empty::new()).map_err(|e| Failure::Transport(e.to_string()))?;
-    let response = client.request(request).await.map_err(|e| Failure::Transport(format!("{path}: {e}")))?;
+    let request = request
+        .body(Empty::new())
+        .map_err(|e| Failure::Transport(e.to_string()))?;
+    let response = client
+        .request(request)
+        .await
+        .map_err(|e| Failure::Transport(format!("{path}: {e}")))?;
     let (parts, body) = response.into_parts();
     // hyper's client checks the framing (Content-Length or chunked) while it reads.
     let body = body
@@ -127,9 +137,16 @@ async fn fetch(
         .map_err(|e| Failure::Malformed(format!("{path}: body: {e}")))?
         .to_bytes();
     if let Some(length) = parts.headers.get("content-length") {
-        let length: usize = length.to_str().ok().and_then(|l| l.parse().ok()).unwrap_or(usize::MAX);
+        let length: usize = length
+            .to_str()
+            .ok()
+            .and_then(|l| l.parse().ok())
+            .unwrap_or(usize::MAX);
         if length != body.len() {
-            return Err(Failure::Malformed(format!("{path}: content-length {length}, body {}", body.len())));
+            return Err(Failure::Malformed(format!(
+                "{path}: content-length {length}, body {}",
+                body.len()
+            )));
         }
     }
     Ok((parts.status, parts.headers, body))
@@ -139,16 +156,26 @@ fn expect(status: http::StatusCode, wanted: u16, path: &str) -> Result<(), Failu
     if status == wanted {
         Ok(())
     } else {
-        Err(Failure::Status(format!("{path}: {status}, expected {wanted}")))
+        Err(Failure::Status(format!(
+            "{path}: {status}, expected {wanted}"
+        )))
     }
 }
 
-async fn one(client: &HttpClient, addr: SocketAddr, n: u64, file: &[u8], counts: &Counts) -> Result<(), Failure> {
+async fn one(
+    client: &HttpClient,
+    addr: SocketAddr,
+    n: u64,
+    file: &[u8],
+    counts: &Counts,
+) -> Result<(), Failure> {
     match (n >> 33) % 10 {
         0 | 1 => {
             let (status, _, body) = fetch(client, addr, "/plain", None).await?;
             expect(status, 200, "/plain")?;
-            (body == "Hello, world!").then_some(()).ok_or_else(|| Failure::Malformed(format!("/plain: {body:?}")))
+            (body == "Hello, world!")
+                .then_some(())
+                .ok_or_else(|| Failure::Malformed(format!("/plain: {body:?}")))
         }
         2 | 3 => {
             let (status, _, body) = fetch(client, addr, "/json", None).await?;
@@ -160,22 +187,37 @@ async fn one(client: &HttpClient, addr: SocketAddr, n: u64, file: &[u8], counts:
         4 => {
             let (status, _, body) = fetch(client, addr, "/dsl/lookup?id=1", None).await?;
             expect(status, 200, "/dsl/lookup")?;
-            (body == r#"{"id":1,"name":"widget"}"#).then_some(()).ok_or_else(|| Failure::Malformed(format!("lookup: {body:?}")))
+            (body == r#"{"id":1,"name":"widget"}"#)
+                .then_some(())
+                .ok_or_else(|| Failure::Malformed(format!("lookup: {body:?}")))
         }
         5 => {
             let (status, _, body) = fetch(client, addr, "/static/hello.txt", None).await?;
             expect(status, 200, "/static/hello.txt")?;
-            (body.as_ref() == file).then_some(()).ok_or_else(|| Failure::Malformed("whole file differs".into()))
+            (body.as_ref() == file)
+                .then_some(())
+                .ok_or_else(|| Failure::Malformed("whole file differs".into()))
         }
         6 | 7 => {
             let size = file.len() as u64;
             let start = (n >> 17) % size;
             let end = (start + (n >> 7) % 64).min(size - 1);
-            let (status, headers, body) = fetch(client, addr, "/static/hello.txt", Some(format!("bytes={start}-{end}"))).await?;
+            let (status, headers, body) = fetch(
+                client,
+                addr,
+                "/static/hello.txt",
+                Some(format!("bytes={start}-{end}")),
+            )
+            .await?;
             expect(status, 206, "range")?;
-            let content_range = headers.get("content-range").and_then(|v| v.to_str().ok()).unwrap_or("");
+            let content_range = headers
+                .get("content-range")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
             if content_range != format!("bytes {start}-{end}/{size}") {
-                return Err(Failure::Malformed(format!("range {start}-{end}: content-range {content_range:?}")));
+                return Err(Failure::Malformed(format!(
+                    "range {start}-{end}: content-range {content_range:?}"
+                )));
             }
             (body.as_ref() == &file[start as usize..=end as usize])
                 .then_some(())
@@ -193,13 +235,19 @@ async fn one(client: &HttpClient, addr: SocketAddr, n: u64, file: &[u8], counts:
             let request = http::Request::get(format!("http://{addr}/events"))
                 .body(Empty::new())
                 .map_err(|e| Failure::Transport(e.to_string()))?;
-            let response = client.request(request).await.map_err(|e| Failure::Transport(format!("/events: {e}")))?;
+            let response = client
+                .request(request)
+                .await
+                .map_err(|e| Failure::Transport(format!("/events: {e}")))?;
             expect(response.status(), 200, "/events")?;
             let mut body = response.into_body();
             let read = tokio::time::timeout(Duration::from_secs(5), async {
                 while let Some(frame) = body.frame().await {
                     let frame = frame.map_err(|e| Failure::Malformed(format!("/events: {e}")))?;
-                    if frame.data_ref().is_some_and(|data| data.windows(6).any(|w| w == b"data: ")) {
+                    if frame
+                        .data_ref()
+                        .is_some_and(|data| data.windows(6).any(|w| w == b"data: "))
+                    {
                         return Ok(());
                     }
                 }
@@ -262,8 +310,18 @@ mod attack {
     pub(crate) fn spawn(addr: SocketAddr, deadline: Instant, closes: &Arc<Closes>) {
         let kinds: [(usize, fn(&Closes) -> &AtomicU64, &'static [u8], u8); 5] = [
             (100, |c| &c.silent, b"", 0),
-            (50, |c| &c.idle, b"GET /plain HTTP/1.1\r\nHost: soak\r\n\r\n", 0),
-            (20, |c| &c.trickle, b"POST /plain HTTP/1.1\r\nHost: soak\r\nContent-Length: 1000000\r\n\r\n", 1),
+            (
+                50,
+                |c| &c.idle,
+                b"GET /plain HTTP/1.1\r\nHost: soak\r\n\r\n",
+                0,
+            ),
+            (
+                20,
+                |c| &c.trickle,
+                b"POST /plain HTTP/1.1\r\nHost: soak\r\nContent-Length: 1000000\r\n\r\n",
+                1,
+            ),
             (5, |c| &c.ping_flood, PREFACE, 2),
             (5, |c| &c.rapid_reset, PREFACE, 3),
         ];
@@ -303,7 +361,8 @@ mod attack {
                     2 => frame(0x6, 0, 0, &[1; 8]).repeat(100),
                     3 => {
                         // :method GET, :scheme http, :path /, :authority s; then RST_STREAM.
-                        let mut bytes = frame(0x1, 0x5, stream, &[0x82, 0x86, 0x84, 0x01, 0x01, b's']);
+                        let mut bytes =
+                            frame(0x1, 0x5, stream, &[0x82, 0x86, 0x84, 0x01, 0x01, b's']);
                         bytes.extend(frame(0x3, 0, stream, &8u32.to_be_bytes()));
                         stream += 2;
                         bytes
