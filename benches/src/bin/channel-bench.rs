@@ -4,17 +4,21 @@
 //!
 //! ```text
 //! ulimit -n 65536
-//! taskset -c 1 channel-bench fanout  <respond|redis|axum> <subscribers> <events> [redis-url]
-//! taskset -c 1 channel-bench idle    <respond|redis|axum> <subscribers> [redis-url]
+//! taskset -c 1 channel-bench fanout  <respond|redis|axum|starlette> <subscribers> <events> [redis-url]
+//! taskset -c 1 channel-bench idle    <respond|redis|axum|starlette> <subscribers> [redis-url]
 //! channel-bench latency <redis-url> <events> <per-second>
 //! ```
 //!
 //! `fanout` and `idle` start the server under test as a child process pinned to core 0
 //! (`channel-bench serve`, one thread), so its CPU time and RSS are its own; the clients
 //! (plain sockets counting bytes) run here, on core 1. The in-process hub and axum's
-//! broadcast publish from a task of the server, started by one request; on Redis another
-//! replica publishes, as behind a load balancer: a third process (`channel-bench publish`,
-//! on core 1 beside the clients) with a hub of its own on the same Redis. Each publish is awaited before the next, as a handler would.
+//! broadcast publish from a task of the server, started by one request, and so does the
+//! sse-starlette peer (`sse_starlette_channel.py`: `broadcaster` on Redis pub/sub, there and
+//! back through Redis). On respond's Redis engine another replica publishes, as behind a load
+//! balancer: a third process (`channel-bench publish`, on core 1 beside the clients) with a hub
+//! of its own on the same Redis. Each publish is awaited before the next, as a handler would.
+//! `idle sse` holds respond event streams with no hub behind them, to tell what the hub's
+//! subscriber adds to a connection.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -77,6 +81,20 @@ async fn start(kind: &str, redis: Option<&str>) -> (SocketAddr, Target) {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         tokio::spawn(async move { axum::serve(listener, app).await });
+        return (addr, Target::Broadcast(sender));
+    }
+    if kind == "sse" {
+        // A respond event stream with no hub behind it (a stream that never yields): what
+        // the connection and the event stream cost before the hub's subscriber is added.
+        let app = |scope: Scope, mut receive: Receiver, mut send: Sender| async move {
+            respond::EventSourceResponse::new(futures_util::stream::pending::<String>())
+                .send(&scope, &mut receive, &mut send)
+                .await
+        };
+        let server = Server::bind("127.0.0.1:0").await.unwrap();
+        let addr = server.local_addr().unwrap();
+        tokio::spawn(server.serve(app));
+        let (sender, _) = broadcast::channel::<String>(1);
         return (addr, Target::Broadcast(sender));
     }
     let hub = hub(kind, redis);
@@ -172,7 +190,13 @@ impl Child {
         use std::io::BufRead;
         let exe = std::env::current_exe().expect("own path");
         let mut command = std::process::Command::new("taskset");
-        command.args(["-c", "0"]).arg(exe).args(["serve", kind]);
+        if kind == "starlette" {
+            // sse-starlette with broadcaster on Redis, under uvicorn (one process, one loop).
+            let script = concat!(env!("CARGO_MANIFEST_DIR"), "/sse_starlette_channel.py");
+            command.args(["-c", "0", "python3", script]);
+        } else {
+            command.args(["-c", "0"]).arg(exe).args(["serve", kind]);
+        }
         command.args(redis);
         let mut process = command
             .stdout(std::process::Stdio::piped())
@@ -398,7 +422,7 @@ async fn main() {
             .await
         }
         _ => eprintln!(
-            "usage: taskset -c 1 channel-bench fanout <respond|redis|axum> <subscribers> <events> [redis-url]\n       channel-bench idle <respond|redis|axum> <subscribers> [redis-url]\n       channel-bench latency <redis-url> <events> <per-second>"
+            "usage: taskset -c 1 channel-bench fanout <respond|redis|axum|starlette> <subscribers> <events> [redis-url]\n       channel-bench idle <respond|redis|axum|starlette> <subscribers> [redis-url]\n       channel-bench latency <redis-url> <events> <per-second>"
         ),
     }
 }
