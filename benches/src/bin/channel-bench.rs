@@ -5,7 +5,7 @@
 //! ```text
 //! ulimit -n 65536
 //! taskset -c 1 channel-bench fanout  <respond|redis|axum|starlette> <subscribers> <events> [redis-url]
-//! taskset -c 1 channel-bench idle    <respond|redis|axum|starlette> <subscribers> [redis-url]
+//! taskset -c 1 channel-bench idle    <respond|redis|axum|starlette|sse> <subscribers> [redis-url]
 //! channel-bench latency <redis-url> <events> <per-second>
 //! ```
 //!
@@ -176,8 +176,8 @@ fn rss_of(status: &str) -> u64 {
 }
 
 /// The server under test in a child process of its own, pinned to core 0 (`taskset`), so
-/// its CPU time and memory are its own: the clients and, for Redis, the publishing replica
-/// stay in this process.
+/// its CPU time and memory are its own: the clients stay in this process, and on Redis the
+/// publishing replica is a third process (`channel-bench publish`).
 struct Child {
     process: std::process::Child,
     addr: SocketAddr,
@@ -422,7 +422,7 @@ async fn main() {
             .await
         }
         _ => eprintln!(
-            "usage: taskset -c 1 channel-bench fanout <respond|redis|axum|starlette> <subscribers> <events> [redis-url]\n       channel-bench idle <respond|redis|axum|starlette> <subscribers> [redis-url]\n       channel-bench latency <redis-url> <events> <per-second>"
+            "usage: taskset -c 1 channel-bench fanout <respond|redis|axum|starlette> <subscribers> <events> [redis-url]\n       channel-bench idle <respond|redis|axum|starlette|sse> <subscribers> [redis-url]\n       channel-bench latency <redis-url> <events> <per-second>"
         ),
     }
 }
