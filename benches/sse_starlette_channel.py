@@ -38,9 +38,16 @@ async def publish_all(events):
     await broadcast.publish(channel="bench", message="end")
 
 
+# The event loop keeps only weak references to its tasks: a publishing task nobody holds may
+# be collected before it is done.
+publishing = set()
+
+
 async def publish(request):
     events = int(request.query_params.get("n", "0"))
-    asyncio.get_running_loop().create_task(publish_all(events))
+    task = asyncio.get_running_loop().create_task(publish_all(events))
+    publishing.add(task)
+    task.add_done_callback(publishing.discard)
     return Response(status_code=202)
 
 

@@ -36,6 +36,8 @@ use tokio::sync::broadcast;
 enum Target {
     Hub(ChannelHub),
     Broadcast(broadcast::Sender<String>),
+    /// `sse`: event streams with no channel behind them (measured idle only).
+    Nothing,
 }
 
 impl Target {
@@ -47,6 +49,7 @@ impl Target {
             Target::Broadcast(sender) => {
                 let _ = sender.send(data);
             }
+            Target::Nothing => panic!("the sse kind has no channel to publish to: idle only"),
         }
     }
 }
@@ -58,7 +61,7 @@ fn hub(kind: &str, redis: Option<&str>) -> ChannelHub {
         "redis" => builder
             .build_redis(redis.expect("a Redis URL for the redis engine"))
             .expect("Redis hub"),
-        other => panic!("unknown server {other:?}: respond, redis or axum"),
+        other => panic!("unknown server {other:?}: respond, redis, axum, starlette or sse"),
     }
 }
 
@@ -91,11 +94,7 @@ async fn start(kind: &str, redis: Option<&str>) -> (SocketAddr, Target) {
                 .send(&scope, &mut receive, &mut send)
                 .await
         };
-        let server = Server::bind("127.0.0.1:0").await.unwrap();
-        let addr = server.local_addr().unwrap();
-        tokio::spawn(server.serve(app));
-        let (sender, _) = broadcast::channel::<String>(1);
-        return (addr, Target::Broadcast(sender));
+        return (serve_respond(app).await, Target::Nothing);
     }
     let hub = hub(kind, redis);
     let served = hub.clone();
@@ -107,10 +106,15 @@ async fn start(kind: &str, redis: Option<&str>) -> (SocketAddr, Target) {
                 .await
         }
     };
+    (serve_respond(app).await, Target::Hub(hub))
+}
+
+/// Serves `app` on respond's server on a free loopback port.
+async fn serve_respond(app: impl respond::App) -> SocketAddr {
     let server = Server::bind("127.0.0.1:0").await.unwrap();
     let addr = server.local_addr().unwrap();
     tokio::spawn(server.serve(app));
-    (addr, Target::Hub(hub))
+    addr
 }
 
 /// The receiver as a stream, ending on lag (as users write it with `BroadcastStream`).
