@@ -121,18 +121,36 @@ impl Sender {
         self.phase == Phase::Done
     }
 
-    /// Delivers a prepared response: handed to hyper as a whole when this sender is bridged
-    /// to the server and nothing was sent yet, sent as messages otherwise.
+    /// Whether a whole prepared response can go to hyper as it is: this sender is bridged to
+    /// the server and nothing was sent yet.
+    pub(crate) fn takes_whole(&self) -> bool {
+        matches!(
+            (&self.kind, self.phase),
+            (SenderKind::Bridge(_), Phase::Idle)
+        )
+    }
+
+    /// Hands a whole prepared response to hyper; call only when [`takes_whole`](Self::takes_whole).
+    pub(crate) fn hand_over(&mut self, prepared: Prepared) -> Result<()> {
+        self.phase = Phase::Done;
+        match &self.kind {
+            SenderKind::Bridge(shared) => shared.hand_over(prepared),
+            SenderKind::Channel(_) => Err(Error::protocol("a channel sender takes messages only")),
+        }
+    }
+
+    /// Delivers a prepared response: handed over whole where possible, sent as messages
+    /// otherwise.
     pub(crate) async fn deliver(
         &mut self,
         prepared: Prepared,
         receive: &mut Receiver,
     ) -> Result<()> {
-        if let (SenderKind::Bridge(shared), Phase::Idle) = (&self.kind, self.phase) {
-            self.phase = Phase::Done;
-            return shared.hand_over(prepared);
+        if self.takes_whole() {
+            self.hand_over(prepared)
+        } else {
+            prepared.send_messages(receive, self).await
         }
-        prepared.send_messages(receive, self).await
     }
 }
 

@@ -9,13 +9,14 @@ use std::fmt;
 use std::future::Future;
 
 use bytes::Bytes;
+use futures_util::future::Either;
 use http::header::{CONTENT_LENGTH, CONTENT_TYPE, SET_COOKIE};
 use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 
 use crate::body::Background;
 use crate::cookie::Cookie;
 use crate::error::{Error, Result};
-use crate::protocol::{Prepared, Receiver, Scope, Sender};
+use crate::protocol::{Delivery, Prepared, Receiver, Scope, Sender};
 
 pub(crate) use headers::{allows_body, ascii_only, content_type, header_pair};
 pub use into_response::IntoResponse;
@@ -83,6 +84,22 @@ impl Start {
             prepare: Prepare::Ready(Err(error)),
             background: None,
             send_timeout: None,
+        }
+    }
+
+    /// The prepared response when nothing is left to wait for; the start itself otherwise.
+    fn into_ready(self) -> Either<Result<Prepared>, Start> {
+        match self.prepare {
+            Prepare::Ready(resolved) => Either::Left(resolved.map(|(head, body)| {
+                Prepared::new(
+                    head.status,
+                    head.headers,
+                    body,
+                    self.background,
+                    self.send_timeout,
+                )
+            })),
+            prepare => Either::Right(Start { prepare, ..self }),
         }
     }
 
@@ -350,10 +367,12 @@ impl Response {
         receive: &'a mut Receiver,
         send: &'a mut Sender,
     ) -> impl Future<Output = Result<()>> + Send + 'a {
-        let start = self.start(scope);
-        async move {
-            let prepared = start.finish().await?;
-            send.deliver(prepared, receive).await
+        match self.start(scope).into_ready() {
+            Either::Left(prepared) => Delivery::prepared(prepared, receive, send),
+            Either::Right(start) => Delivery::waiting(async move {
+                let prepared = start.finish().await?;
+                send.deliver(prepared, receive).await
+            }),
         }
     }
 
@@ -377,18 +396,15 @@ impl Response {
         self,
         scope: &'a Scope,
     ) -> impl Future<Output = Result<http::Response<crate::Body>>> + Send + 'a {
-        use futures_util::future::Either;
-        match self.start(scope) {
+        match self.start(scope).into_ready() {
             // Nothing to wait for (every body but a cold file's): the answer is made here,
             // and the future only hands it over.
-            Start {
-                prepare: Prepare::Ready(resolved),
-                background,
-                send_timeout,
-            } => Either::Left(std::future::ready(resolved.map(|(head, body)| {
-                Prepared::new(head.status, head.headers, body, background, send_timeout).into_http()
-            }))),
-            start => Either::Right(async move { Ok(start.finish().await?.into_http()) }),
+            Either::Left(prepared) => {
+                Either::Left(std::future::ready(prepared.map(Prepared::into_http)))
+            }
+            Either::Right(start) => {
+                Either::Right(async move { Ok(start.finish().await?.into_http()) })
+            }
         }
     }
 
