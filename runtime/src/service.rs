@@ -104,14 +104,13 @@ impl<A: App> AppService<A> {
         B::Data: Send,
         B::Error: Into<BoxError>,
     {
-        let app = Arc::clone(&self.app);
         let (parts, body) = request.into_parts();
         let mut scope = Scope::from_parts(parts);
         if let (Some(shutdown), None) = (&self.shutdown, scope.shutdown()) {
             scope = scope.with_shutdown(shutdown.clone());
         }
         let body = RequestBody::boxed(body);
-        async move { bridge::respond(&*app, scope, body).await }
+        bridge::respond(&*self.app, scope, body)
     }
 
     fn boxed<B>(&self, request: http::Request<B>) -> ResponseFuture

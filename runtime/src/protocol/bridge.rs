@@ -141,20 +141,26 @@ impl Shared {
 ///
 /// Nothing the app does escapes: an error or a panic before the response head becomes a
 /// logged 500; after the head, an error frame that makes hyper abort the connection.
-pub(crate) async fn respond<A: App>(
+///
+/// The app's future is made and boxed here, before anything awaits: the future returned
+/// holds only that box and the shared state, so hyper moves a few words per request, not
+/// the request's scope and the app's whole state.
+pub(crate) fn respond<A: App>(
     app: &A,
     scope: Scope,
     body: RequestBody,
-) -> http::Response<Body> {
+) -> impl Future<Output = http::Response<Body>> + Send + use<A> {
     let shared = Arc::new(Shared::default());
     let receive = Receiver::from_kind(ReceiverKind::Http {
         body,
         shared: Arc::clone(&shared),
     });
     let send = Sender::from_kind(SenderKind::Bridge(Arc::clone(&shared)));
-    let mut app: AppFuture =
-        Box::pin(AssertUnwindSafe(app.call(scope, receive, send)).catch_unwind());
+    let app: AppFuture = Box::pin(AssertUnwindSafe(app.call(scope, receive, send)).catch_unwind());
+    respond_with(app, shared)
+}
 
+async fn respond_with(mut app: AppFuture, shared: Arc<Shared>) -> http::Response<Body> {
     let finished = poll_fn(|cx| match app.as_mut().poll(cx) {
         Poll::Ready(outcome) => Poll::Ready(Some(outcome)),
         Poll::Pending if shared.has_response() => Poll::Ready(None),

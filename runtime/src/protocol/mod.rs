@@ -21,5 +21,6 @@ pub(crate) use delivery::Delivery;
 pub use message::{Message, RequestEvent};
 pub(crate) use prepared::Prepared;
 pub(crate) use request_body::RequestBody;
+pub(crate) use scope::Served;
 pub use scope::{Scope, ScopeKind};
 pub use shutdown::Shutdown;

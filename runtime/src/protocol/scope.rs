@@ -22,6 +22,15 @@ const TARGET_ESCAPES: &AsciiSet = &CONTROLS
     .add(b'|')
     .add(b'}');
 
+/// What the server knows of the connection a request came on.
+pub(crate) struct Served {
+    pub(crate) client: SocketAddr,
+    pub(crate) server: Option<SocketAddr>,
+    pub(crate) https: bool,
+    pub(crate) shutdown: Shutdown,
+    pub(crate) write_timeout: WriteTimeout,
+}
+
 /// Which kind of connection a [`Scope`] describes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -90,9 +99,14 @@ impl Scope {
         } else {
             target
         };
-        let decoded_path = match percent_decode_str(target.path()).decode_utf8_lossy() {
-            std::borrow::Cow::Borrowed(_) => None,
-            std::borrow::Cow::Owned(decoded) => Some(decoded),
+        // A path is a `str` already: only a `%` escape can make decoding change it.
+        let decoded_path = if target.path().contains('%') {
+            match percent_decode_str(target.path()).decode_utf8_lossy() {
+                std::borrow::Cow::Borrowed(_) => None,
+                std::borrow::Cow::Owned(decoded) => Some(decoded),
+            }
+        } else {
+            None
         };
         Scope {
             kind: ScopeKind::Http,
@@ -316,9 +330,18 @@ impl Scope {
         self
     }
 
-    pub(crate) fn with_write_timeout(mut self, control: WriteTimeout) -> Self {
-        self.write_timeout = Some(control);
-        self
+    /// The scope of a request the server received on a connection: built in place, where
+    /// the `with_` builders would move the whole scope once each.
+    pub(crate) fn served(parts: http::request::Parts, connection: Served) -> Self {
+        let mut scope = Scope::from_parts(parts);
+        scope.client = Some(connection.client);
+        scope.server = connection.server;
+        if connection.https {
+            scope.scheme = "https";
+        }
+        scope.shutdown = Some(connection.shutdown);
+        scope.write_timeout = Some(connection.write_timeout);
+        scope
     }
 
     /// The connection's write timeout control, on the server.

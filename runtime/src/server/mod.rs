@@ -27,7 +27,7 @@ use tokio::net::{TcpListener, ToSocketAddrs};
 use self::connections::{Check, Registry, Ticket, Tracked};
 use self::deadline::{Pace, Paced};
 use self::limits::Limits;
-use crate::protocol::{App, RequestBody, Scope, Shutdown, WriteTimeout, bridge};
+use crate::protocol::{App, RequestBody, Scope, Served, Shutdown, WriteTimeout, bridge};
 
 /// How long a connection closed for a deadline may take to finish its goodbye (an HTTP/2
 /// GOAWAY) before it is dropped.
@@ -306,26 +306,26 @@ impl Connection {
         let stopping = shutdown.clone();
         let service = service_fn(move |request: http::Request<hyper::body::Incoming>| {
             let in_flight = state.begin();
-            let app = Arc::clone(&app);
             let (parts, body) = request.into_parts();
-            let mut scope = Scope::from_parts(parts).with_client(peer);
-            if secure {
-                scope = scope.with_https(true);
-            }
-            if let Some(local) = local {
-                scope = scope.with_server(local);
-            }
-            scope = scope
-                .with_shutdown(shutdown.clone())
-                .with_write_timeout(write_timeout.clone());
+            let scope = Scope::served(
+                parts,
+                Served {
+                    client: peer,
+                    server: local,
+                    https: secure,
+                    shutdown: shutdown.clone(),
+                    write_timeout: write_timeout.clone(),
+                },
+            );
             // A request without a body stays unboxed; one with a body must keep its pace.
             let body = if hyper::body::Body::is_end_stream(&body) {
                 RequestBody::Incoming(body)
             } else {
                 RequestBody::boxed(Paced::new(body, pace))
             };
+            let response = bridge::respond(&*app, scope, body);
             async move {
-                let response = bridge::respond(&*app, scope, body).await;
+                let response = response.await;
                 Ok::<_, Infallible>(response.map(|body| Tracked::new(body, in_flight)))
             }
         });
