@@ -175,6 +175,37 @@ async fn an_idle_keep_alive_connection_is_closed_and_a_slow_response_is_not() {
 }
 
 #[tokio::test]
+async fn a_slow_next_head_on_a_keep_alive_connection_is_dropped_at_the_header_timeout() {
+    // The idle timeout is long: only the header timeout, counted from the next head's first
+    // byte, may close the connection here.
+    let server = start(|s| {
+        s.with_header_timeout(LIMIT)
+            .with_idle_timeout(Duration::from_secs(30))
+    })
+    .await;
+    let mut socket = TcpStream::connect(server.addr()).await.unwrap();
+    let mut buf = vec![0u8; 4096];
+    // Idle between requests for longer than the header timeout: kept open.
+    for _ in 0..2 {
+        socket
+            .write_all(b"GET / HTTP/1.1\r\nHost: t\r\n\r\n")
+            .await
+            .unwrap();
+        let n = socket.read(&mut buf).await.unwrap();
+        assert_eq!(parse_response(&buf[..n], false).text(), "ok");
+        tokio::time::sleep(LIMIT * 2).await;
+    }
+    // Then a head begun and never finished.
+    socket.write_all(b"GET / HTTP/1.1\r\nHo").await.unwrap();
+    let begun = Instant::now();
+    let took = closed_after(&mut socket, begun).await;
+    assert!(took >= LIMIT - Duration::from_millis(20), "{took:?}");
+    assert!(took <= LIMIT + SLACK, "a slow next head closed after {took:?}");
+    assert_answered(&server).await;
+    server.stop().await;
+}
+
+#[tokio::test]
 async fn an_idle_http2_connection_gets_goaway_and_closes() {
     let server = start(|s| s.with_header_timeout(LIMIT).with_idle_timeout(LIMIT)).await;
     let tcp = TcpStream::connect(server.addr()).await.unwrap();

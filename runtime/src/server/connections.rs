@@ -37,13 +37,18 @@ pub(crate) struct State {
     /// Milliseconds after the registry's epoch: when the connection was accepted, or when
     /// its last request ended.
     since: AtomicU64,
+    /// When the first bytes of the next HTTP/1.1 request head arrived on a connection that
+    /// served one already (milliseconds after the epoch, plus one; 0 for none yet).
+    head_begun: AtomicU64,
+    /// Whether the connection speaks HTTP/2 (known from its first request).
+    http2: AtomicBool,
     close: Notify,
 }
 
 /// What the deadline of a connection says now.
 pub(crate) enum Check {
-    /// Close it: the reason, and whether it served a request (then it gets a graceful
-    /// goodbye; a connection that never sent a whole request is dropped at once).
+    /// Close it: the reason, and whether it gets a graceful goodbye (an idle connection
+    /// that served requests); one that never completed its request head is dropped at once.
     Expired(&'static str, bool),
     /// Look again then.
     At(Instant),
@@ -98,6 +103,8 @@ impl Registry {
             in_flight: AtomicUsize::new(0),
             served: AtomicBool::new(false),
             since: AtomicU64::new(self.now_millis()),
+            head_begun: AtomicU64::new(0),
+            http2: AtomicBool::new(false),
             close: Notify::new(),
         });
         loop {
@@ -167,10 +174,26 @@ impl State {
 
     /// A request head has arrived: the request is in flight until the guard drops (its
     /// response body ended or was dropped).
-    pub(crate) fn begin(self: &Arc<Self>) -> InFlight {
-        self.served.store(true, Ordering::Relaxed);
+    pub(crate) fn begin(self: &Arc<Self>, version: http::Version) -> InFlight {
+        if !self.served.load(Ordering::Relaxed) {
+            self.served.store(true, Ordering::Relaxed);
+            self.http2
+                .store(version == http::Version::HTTP_2, Ordering::Relaxed);
+        }
         self.in_flight.fetch_add(1, Ordering::Relaxed);
         InFlight(Arc::clone(self))
+    }
+
+    /// Bytes arrived on the connection: on an idle HTTP/1.1 connection, the next request
+    /// head has begun, and the header timeout counts from now.
+    pub(crate) fn note_read(&self) {
+        if self.head_begun.load(Ordering::Relaxed) == 0
+            && self.served.load(Ordering::Relaxed)
+            && !self.is_busy()
+        {
+            self.head_begun
+                .store(self.registry.now_millis() + 1, Ordering::Relaxed);
+        }
     }
 }
 
@@ -200,19 +223,35 @@ impl Ticket {
         }
         let since = state.registry.epoch
             + std::time::Duration::from_millis(state.since.load(Ordering::Relaxed));
-        let served = state.served.load(Ordering::Relaxed);
-        let (deadline, reason) = if served {
-            (after(since, limits.idle_timeout), "idle timeout")
-        } else {
-            (
-                after(since, limits.header_timeout),
-                "no request head in time",
-            )
-        };
-        if deadline <= now {
-            Check::Expired(reason, served)
-        } else {
-            Check::At(deadline)
+        if !state.served.load(Ordering::Relaxed) {
+            let deadline = after(since, limits.header_timeout);
+            return if deadline <= now {
+                Check::Expired("no request head in time", false)
+            } else {
+                Check::At(deadline)
+            };
+        }
+        let idle = after(since, limits.idle_timeout);
+        if idle <= now {
+            return Check::Expired("idle timeout", true);
+        }
+        if state.http2.load(Ordering::Relaxed) {
+            return Check::At(idle);
+        }
+        // HTTP/1.1 between requests: a head begun must be complete within the header
+        // timeout. Until one begins, look again a header timeout later, so a head begun in
+        // between is seen before its own deadline.
+        match state.head_begun.load(Ordering::Relaxed) {
+            0 => Check::At(idle.min(after(now, limits.header_timeout))),
+            begun => {
+                let begun = state.registry.epoch + std::time::Duration::from_millis(begun - 1);
+                let deadline = after(begun, limits.header_timeout);
+                if deadline <= now {
+                    Check::Expired("request head not complete in time", false)
+                } else {
+                    Check::At(idle.min(deadline))
+                }
+            }
         }
     }
 }
@@ -233,6 +272,7 @@ impl Drop for InFlight {
         state
             .since
             .store(state.registry.now_millis(), Ordering::Relaxed);
+        state.head_begun.store(0, Ordering::Relaxed);
         if state.in_flight.fetch_sub(1, Ordering::Relaxed) == 1
             && state.registry.waiting.load(Ordering::SeqCst)
         {

@@ -1,30 +1,37 @@
-//! The connection's socket, with the write timeout a response may ask for.
+//! The connection's socket, with the write timeout a response may ask for, telling the
+//! connection's deadline when a request head begins.
 
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::Sleep;
 
+use super::connections::State;
 use crate::protocol::WriteTimeout;
 
 /// A socket whose writes fail with `TimedOut` once they have been stuck (the client stopped
-/// reading and the send buffer is full) for longer than the [`WriteTimeout`].
+/// reading and the send buffer is full) for longer than the [`WriteTimeout`], and whose
+/// reads tell the connection's [`State`] that bytes arrived (the start of a request head on
+/// an idle connection).
 #[derive(Debug)]
 pub(crate) struct TimeoutIo<T> {
     inner: T,
     timeout: WriteTimeout,
     stalled: Option<Pin<Box<Sleep>>>,
+    connection: Arc<State>,
 }
 
 impl<T> TimeoutIo<T> {
-    pub(crate) fn new(inner: T, timeout: WriteTimeout) -> Self {
+    pub(crate) fn new(inner: T, timeout: WriteTimeout, connection: Arc<State>) -> Self {
         TimeoutIo {
             inner,
             timeout,
             stalled: None,
+            connection,
         }
     }
 
@@ -69,7 +76,13 @@ impl<T: AsyncRead + Unpin> AsyncRead for TimeoutIo<T> {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.get_mut().inner).poll_read(cx, buf)
+        let this = self.get_mut();
+        let before = buf.filled().len();
+        let polled = Pin::new(&mut this.inner).poll_read(cx, buf);
+        if buf.filled().len() > before {
+            this.connection.note_read();
+        }
+        polled
     }
 }
 

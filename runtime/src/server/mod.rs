@@ -300,12 +300,16 @@ impl Connection {
             limits,
         } = self;
         let write_timeout = WriteTimeout::default();
-        let io = TokioIo::new(io::TimeoutIo::new(stream, write_timeout.clone()));
         let state = Arc::clone(ticket.state());
+        let io = TokioIo::new(io::TimeoutIo::new(
+            stream,
+            write_timeout.clone(),
+            Arc::clone(&state),
+        ));
         let pace = Pace::new(&limits);
         let stopping = shutdown.clone();
         let service = service_fn(move |request: http::Request<hyper::body::Incoming>| {
-            let in_flight = state.begin();
+            let in_flight = state.begin(request.version());
             let (parts, body) = request.into_parts();
             let scope = Scope::served(
                 parts,
