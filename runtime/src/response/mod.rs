@@ -263,9 +263,17 @@ impl Response {
 
     /// Sets a computed Content-Type, unless the user set one.
     pub(crate) fn set_content_type(&mut self, value: HeaderValue) {
-        if self.auto_type || !self.headers.contains_key(CONTENT_TYPE) {
-            self.headers.insert(CONTENT_TYPE, value);
-            self.auto_type = true;
+        // One lookup: the header is hashed once whether it is there or not.
+        match self.headers.entry(CONTENT_TYPE) {
+            http::header::Entry::Occupied(mut set) => {
+                if self.auto_type {
+                    set.insert(value);
+                }
+            }
+            http::header::Entry::Vacant(unset) => {
+                unset.insert(value);
+                self.auto_type = true;
+            }
         }
     }
 

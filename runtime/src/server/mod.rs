@@ -342,6 +342,9 @@ impl Connection {
         let (mut stopped, mut closing) = (false, false);
         let result = loop {
             tokio::select! {
+                // In this order: the connection first (it is what wakes the task for nearly
+                // every poll), and no random start to draw.
+                biased;
                 result = connection.as_mut() => break result,
                 () = ticket.shed() => {
                     tracing::debug!(%peer, "connection shed at the connection cap");
