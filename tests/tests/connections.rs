@@ -200,7 +200,10 @@ async fn a_slow_next_head_on_a_keep_alive_connection_is_dropped_at_the_header_ti
     let begun = Instant::now();
     let took = closed_after(&mut socket, begun).await;
     assert!(took >= LIMIT - Duration::from_millis(20), "{took:?}");
-    assert!(took <= LIMIT + SLACK, "a slow next head closed after {took:?}");
+    assert!(
+        took <= LIMIT + SLACK,
+        "a slow next head closed after {took:?}"
+    );
     assert_answered(&server).await;
     server.stop().await;
 }
