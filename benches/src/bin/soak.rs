@@ -305,10 +305,13 @@ mod attack {
         bytes
     }
 
+    /// One kind of hostile client: how many, its close counter, what it sends first, its mode.
+    type Kind = (usize, fn(&Closes) -> &AtomicU64, &'static [u8], u8);
+
     /// 100 silent sockets, 50 idle keep-alive ones, 20 trickled bodies, 5 PING floods and 5
     /// rapid-reset loops, each reconnecting when closed, until `deadline`.
     pub(crate) fn spawn(addr: SocketAddr, deadline: Instant, closes: &Arc<Closes>) {
-        let kinds: [(usize, fn(&Closes) -> &AtomicU64, &'static [u8], u8); 5] = [
+        let kinds: [Kind; 5] = [
             (100, |c| &c.silent, b"", 0),
             (
                 50,
