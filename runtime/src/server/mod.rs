@@ -73,7 +73,7 @@ type Signal = Pin<Box<dyn Future<Output = ()> + Send>>;
 ///
 /// | limit | default | set with |
 /// |---|---|---|
-/// | first request head, from accept (covers HTTP/1.1-or-HTTP/2 detection, and the TLS handshake with `with_tls`) | 60 s | [`with_header_timeout`](Self::with_header_timeout) |
+/// | first request head, from accept (covers HTTP/1.1-or-HTTP/2 detection, and the TLS handshake with `with_tls`); each next HTTP/1.1 head, from its first byte | 60 s | [`with_header_timeout`](Self::with_header_timeout) |
 /// | no request in flight (HTTP/1.1 keep-alive, HTTP/2 with no open stream) | 75 s | [`with_idle_timeout`](Self::with_idle_timeout) |
 /// | open connections (silent, then idle ones shed first) | half the fd limit | [`with_max_connections`](Self::with_max_connections) |
 /// | one wait for request-body bytes | 60 s | [`with_request_body_timeout`](Self::with_request_body_timeout) |
