@@ -224,14 +224,15 @@ impl Server {
             };
             let builder = Arc::clone(&builder);
             let app = Arc::clone(&app);
+            if let Err(error) = stream.set_nodelay(true) {
+                tracing::debug!(%error, "could not set TCP_NODELAY");
+            }
+            // Two tasks of their own types: a task is allocated at the size of its future,
+            // so a cleartext connection must not carry the room of a TLS session and its
+            // handshake.
             #[cfg(feature = "tls")]
-            let tls = tls.clone();
-            tokio::spawn(async move {
-                if let Err(error) = stream.set_nodelay(true) {
-                    tracing::debug!(%error, "could not set TCP_NODELAY");
-                }
-                #[cfg(feature = "tls")]
-                if let Some(tls) = tls {
+            if let Some(tls) = tls.clone() {
+                tokio::spawn(async move {
                     let Connection {
                         ticket,
                         limits,
@@ -244,8 +245,10 @@ impl Server {
                     {
                         connection.serve(&builder, stream, true, app).await;
                     }
-                    return;
-                }
+                });
+                continue;
+            }
+            tokio::spawn(async move {
                 connection.serve(&builder, stream, false, app).await;
             });
         }
