@@ -101,6 +101,21 @@ mod tests {
 
     use crate::{Message, Method, Receiver, Response, Scope, Sender};
 
+    #[test]
+    fn a_response_future_stays_small() {
+        // Every app's future holds one of these, and the server moves app futures: the
+        // message outlet's state must stay in its own box (it made this 1,896 bytes).
+        let scope = Scope::new(Method::GET, "/");
+        let (mut send, _messages) = Sender::channel(1);
+        let mut receive = Receiver::empty();
+        let future = Response::new("hi").send(&scope, &mut receive, &mut send);
+        assert!(
+            std::mem::size_of_val(&future) <= 256,
+            "{} bytes",
+            std::mem::size_of_val(&future)
+        );
+    }
+
     #[tokio::test]
     async fn sends_messages_then_refuses_a_second_poll() {
         let scope = Scope::new(Method::GET, "/");
