@@ -138,20 +138,6 @@ impl Sender {
             SenderKind::Channel(_) => Err(Error::protocol("a channel sender takes messages only")),
         }
     }
-
-    /// Delivers a prepared response: handed over whole where possible, sent as messages
-    /// otherwise.
-    pub(crate) async fn deliver(
-        &mut self,
-        prepared: Prepared,
-        receive: &mut Receiver,
-    ) -> Result<()> {
-        if self.takes_whole() {
-            self.hand_over(prepared)
-        } else {
-            prepared.send_messages(receive, self).await
-        }
-    }
 }
 
 /// Where an app receives the request body and, at the end, the client's disconnect.

@@ -378,8 +378,7 @@ impl Response {
         match self.start(scope).into_ready() {
             Either::Left(prepared) => Delivery::prepared(prepared, receive, send),
             Either::Right(start) => Delivery::waiting(async move {
-                let prepared = start.finish().await?;
-                send.deliver(prepared, receive).await
+                Delivery::prepared(start.finish().await, receive, send).await
             }),
         }
     }
