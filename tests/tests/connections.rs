@@ -72,6 +72,16 @@ async fn closed_after(stream: &mut TcpStream, started: Instant) -> Duration {
     started.elapsed()
 }
 
+/// Asserts that `what` was closed at the limit: not before it (timer slack aside), and no
+/// later than `SLACK` after it.
+fn assert_closed_at_limit(took: Duration, what: &str) {
+    assert!(
+        took >= LIMIT - Duration::from_millis(20),
+        "{what} closed early, after {took:?}"
+    );
+    assert!(took <= LIMIT + SLACK, "{what} closed after {took:?}");
+}
+
 /// One GET on a fresh connection, answered "ok" within a second.
 async fn assert_answered(server: &TestServer) -> Duration {
     let started = Instant::now();
@@ -137,11 +147,7 @@ async fn partial_heads_and_a_partial_http2_preface_are_closed_at_the_deadline() 
         socket.write_all(start).await.unwrap();
         let took = closed_after(&mut socket, started).await;
         let what = String::from_utf8_lossy(&start[..8.min(start.len())]).into_owned();
-        assert!(
-            took >= LIMIT - Duration::from_millis(20),
-            "{what:?}: {took:?}"
-        );
-        assert!(took <= LIMIT + SLACK, "{what:?}: closed after {took:?}");
+        assert_closed_at_limit(took, &format!("{what:?}"));
     }
     assert_answered(&server).await;
     server.stop().await;
@@ -166,11 +172,7 @@ async fn an_idle_keep_alive_connection_is_closed_and_a_slow_response_is_not() {
     // Then idle: closed at the idle timeout.
     let idle_since = Instant::now();
     let took = closed_after(&mut socket, idle_since).await;
-    assert!(took >= LIMIT - Duration::from_millis(20), "{took:?}");
-    assert!(
-        took <= LIMIT + SLACK,
-        "idle keep-alive closed after {took:?}"
-    );
+    assert_closed_at_limit(took, "idle keep-alive");
     server.stop().await;
 }
 
@@ -199,11 +201,7 @@ async fn a_slow_next_head_on_a_keep_alive_connection_is_dropped_at_the_header_ti
     socket.write_all(b"GET / HTTP/1.1\r\nHo").await.unwrap();
     let begun = Instant::now();
     let took = closed_after(&mut socket, begun).await;
-    assert!(took >= LIMIT - Duration::from_millis(20), "{took:?}");
-    assert!(
-        took <= LIMIT + SLACK,
-        "a slow next head closed after {took:?}"
-    );
+    assert_closed_at_limit(took, "a slow next head");
     assert_answered(&server).await;
     server.stop().await;
 }
@@ -233,8 +231,7 @@ async fn an_idle_http2_connection_gets_goaway_and_closes() {
         .unwrap()
         .expect("a clean close (GOAWAY), not an error");
     let took = idle_since.elapsed();
-    assert!(took >= LIMIT - Duration::from_millis(20), "{took:?}");
-    assert!(took <= LIMIT + SLACK, "idle HTTP/2 closed after {took:?}");
+    assert_closed_at_limit(took, "idle HTTP/2");
     server.stop().await;
 }
 
