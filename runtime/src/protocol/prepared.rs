@@ -23,6 +23,7 @@ pub(crate) struct Prepared {
 impl Prepared {
     /// `send_timeout` bounds each send of the message outlet (the hyper outlet bounds socket
     /// writes).
+    #[inline]
     pub(crate) fn new(
         status: StatusCode,
         headers: HeaderMap,
@@ -40,6 +41,7 @@ impl Prepared {
     }
 
     /// The hyper outlet: the head and body as an `http::Response`, nothing copied.
+    #[inline]
     pub(crate) fn into_http(self) -> http::Response<Body> {
         let mut response = http::Response::new(self.body);
         *response.status_mut() = self.status;

@@ -1,5 +1,6 @@
 //! The header rules every response follows (Content-Length, Content-Type, user headers).
 
+use bytes::Bytes;
 use http::{HeaderName, HeaderValue, StatusCode};
 
 use crate::error::{Error, Result};
@@ -68,14 +69,15 @@ pub(crate) fn ascii_only(name: &HeaderName, value: HeaderValue) -> Result<Header
 
 /// The value of a Content-Length header. Lengths below 10,000 (most small responses) come
 /// from a table built at compile time and cost no allocation.
+#[inline]
 pub(crate) fn length_value(length: u64) -> HeaderValue {
     match usize::try_from(length) {
         Ok(small) if small < SMALL => {
             let digits = &DIGITS.0[usize::from(DIGITS.1[small])..usize::from(DIGITS.1[small + 1])];
-            match std::str::from_utf8(digits) {
-                Ok(text) => HeaderValue::from_static(text),
-                Err(_) => HeaderValue::from(length),
-            }
+            // Shared, not copied: the value points into the table (digits always pass the
+            // header-value check; the fallback only keeps this free of a panic path).
+            HeaderValue::from_maybe_shared(Bytes::from_static(digits))
+                .unwrap_or_else(|_| HeaderValue::from(length))
         }
         _ => HeaderValue::from(length),
     }

@@ -88,6 +88,7 @@ impl Start {
     }
 
     /// The prepared response when nothing is left to wait for; the start itself otherwise.
+    #[inline]
     fn into_ready(self) -> Either<Result<Prepared>, Start> {
         match self.prepare {
             Prepare::Ready(resolved) => Either::Left(resolved.map(|(head, body)| {
@@ -139,6 +140,7 @@ impl Response {
     ///
     /// The body is any of `&'static str`, `String`, `Vec<u8>`, `&'static [u8]` or
     /// [`Bytes`]: none is copied.
+    #[inline]
     pub fn new(content: impl Into<Bytes>) -> Self {
         Response::from_content(Content::Full(content.into()))
     }
@@ -159,6 +161,7 @@ impl Response {
         Response::from_content(Content::Source(Box::new(source)))
     }
 
+    #[inline]
     fn from_content(content: Content) -> Self {
         let mut response = Response {
             status: StatusCode::OK,
@@ -262,6 +265,7 @@ impl Response {
     }
 
     /// Sets a computed Content-Type, unless the user set one.
+    #[inline]
     pub(crate) fn set_content_type(&mut self, value: HeaderValue) {
         // One lookup: the header is hashed once whether it is there or not.
         match self.headers.entry(CONTENT_TYPE) {
@@ -409,8 +413,10 @@ impl Response {
             Either::Left(prepared) => {
                 Either::Left(std::future::ready(prepared.map(Prepared::into_http)))
             }
+            // A source that waits (a file's open and stat) is boxed: the future of the common
+            // case stays the size of its answer.
             Either::Right(start) => {
-                Either::Right(async move { Ok(start.finish().await?.into_http()) })
+                Either::Right(Box::pin(async move { Ok(start.finish().await?.into_http()) }))
             }
         }
     }
@@ -437,6 +443,7 @@ impl Response {
     /// Does at once all the preparing that needs no waiting: everything but what a source
     /// waits for (a file, on the filesystem). Sending a plain response therefore awaits
     /// nothing.
+    #[inline]
     fn start(self, scope: &Scope) -> Start {
         let parts = match self.into_parts(scope) {
             Ok(parts) => parts,
@@ -455,6 +462,7 @@ impl Response {
 
     /// Takes the response apart for sending: the first builder error, if any, stops it here;
     /// a send timeout is handed to the connection.
+    #[inline]
     fn into_parts(self, scope: &Scope) -> Result<Parts> {
         let Response {
             status,
@@ -540,6 +548,7 @@ impl Response {
 }
 
 /// The body of bytes known up front, unless no body goes out for `scope`.
+#[inline]
 fn full_body(head: Head, bytes: Bytes, scope: &Scope) -> (Head, crate::Body) {
     let body = if head.sends_body(scope) {
         crate::Body::from(bytes)
