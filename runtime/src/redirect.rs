@@ -1,5 +1,7 @@
 //! [`RedirectResponse`].
 
+use std::borrow::Cow;
+
 use http::header::LOCATION;
 use http::{HeaderValue, StatusCode};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
@@ -54,8 +56,12 @@ pub struct RedirectResponse(Response);
 impl RedirectResponse {
     /// A `307` redirect to `url`.
     pub fn new(url: impl AsRef<str>) -> Self {
-        let location = utf8_percent_encode(url.as_ref(), LOCATION_ESCAPES).to_string();
-        let mut response = Response::empty().with_status(StatusCode::TEMPORARY_REDIRECT);
+        // Copied once, not formatted: most URLs need no escape at all.
+        let location = String::from(Cow::from(utf8_percent_encode(
+            url.as_ref(),
+            LOCATION_ESCAPES,
+        )));
+        let mut response = Response::empty_with_status(StatusCode::TEMPORARY_REDIRECT);
         match HeaderValue::try_from(location) {
             Ok(value) => response.insert_header(LOCATION, value),
             // Quoting leaves only visible ASCII; a failure here is still an error, not a panic.

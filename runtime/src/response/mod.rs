@@ -79,14 +79,6 @@ struct Start {
 }
 
 impl Start {
-    fn failed(error: Error) -> Self {
-        Start {
-            prepare: Prepare::Ready(Err(error)),
-            background: None,
-            send_timeout: None,
-        }
-    }
-
     /// The prepared response when nothing is left to wait for; the start itself otherwise.
     #[inline]
     fn into_ready(self) -> Either<Result<Prepared>, Start> {
@@ -142,7 +134,7 @@ impl Response {
     /// [`Bytes`]: none is copied.
     #[inline]
     pub fn new(content: impl Into<Bytes>) -> Self {
-        Response::from_content(Content::Full(content.into()))
+        Response::from_content(Content::Full(content.into()), StatusCode::OK)
     }
 
     /// A `200 OK` response with an empty body (`Content-Length: 0`).
@@ -155,16 +147,23 @@ impl Response {
         Response::new(Bytes::new())
     }
 
+    /// A response with an empty body and this status: the length rule applied once, where
+    /// `empty().with_status(..)` would set `Content-Length` and then look at it again.
+    #[inline]
+    pub(crate) fn empty_with_status(status: StatusCode) -> Self {
+        Response::from_content(Content::Full(Bytes::new()), status)
+    }
+
     /// A `200 OK` response whose body comes from a kind's [`Source`]: no `Content-Length`
     /// is computed (the source sets what it knows when the request is known).
     pub(crate) fn from_source(source: impl Source) -> Self {
-        Response::from_content(Content::Source(Box::new(source)))
+        Response::from_content(Content::Source(Box::new(source)), StatusCode::OK)
     }
 
     #[inline]
-    fn from_content(content: Content) -> Self {
+    fn from_content(content: Content, status: StatusCode) -> Self {
         let mut response = Response {
-            status: StatusCode::OK,
+            status,
             headers: HeaderMap::new(),
             content,
             auto_length: None,
@@ -175,7 +174,7 @@ impl Response {
         };
         // A new response has no headers yet: set the computed length without the checks of
         // `refresh_length`.
-        if let Content::Full(bytes) = &response.content {
+        if let (Content::Full(bytes), true) = (&response.content, allows_body(status)) {
             let length = bytes.len() as u64;
             response
                 .headers
@@ -211,8 +210,13 @@ impl Response {
 
     /// Sets the status in place.
     pub fn set_status(&mut self, status: StatusCode) {
+        // Only a move into or out of the statuses without a body (1xx, 204, 304) changes
+        // what the length should be.
+        let body_rule_changes = allows_body(self.status) != allows_body(status);
         self.status = status;
-        self.refresh_length();
+        if body_rule_changes {
+            self.refresh_length();
+        }
     }
 
     /// Sets a header, replacing any earlier value of that name. Names are lower-cased;
@@ -379,7 +383,7 @@ impl Response {
         receive: &'a mut Receiver,
         send: &'a mut Sender,
     ) -> impl Future<Output = Result<()>> + Send + 'a {
-        match self.start(scope).into_ready() {
+        match self.start(scope) {
             Either::Left(prepared) => Delivery::prepared(prepared, receive, send),
             Either::Right(start) => Delivery::waiting(async move {
                 Delivery::prepared(start.finish().await, receive, send).await
@@ -407,7 +411,7 @@ impl Response {
         self,
         scope: &'a Scope,
     ) -> impl Future<Output = Result<http::Response<crate::Body>>> + Send + 'a {
-        match self.start(scope).into_ready() {
+        match self.start(scope) {
             // Nothing to wait for (every body but a cold file's): the answer is made here,
             // and the future only hands it over.
             Either::Left(prepared) => {
@@ -416,7 +420,9 @@ impl Response {
             // A source that waits (a file's open and stat) is boxed: the future of the common
             // case stays the size of its answer.
             Either::Right(start) => {
-                Either::Right(Box::pin(async move { Ok(start.finish().await?.into_http()) }))
+                Either::Right(Box::pin(
+                    async move { Ok(start.finish().await?.into_http()) },
+                ))
             }
         }
     }
@@ -442,21 +448,35 @@ impl Response {
 
     /// Does at once all the preparing that needs no waiting: everything but what a source
     /// waits for (a file, on the filesystem). Sending a plain response therefore awaits
-    /// nothing.
+    /// nothing, and its answer is made here in one step (no intermediate state to move).
     #[inline]
-    fn start(self, scope: &Scope) -> Start {
-        let parts = match self.into_parts(scope) {
+    fn start(self, scope: &Scope) -> Either<Result<Prepared>, Start> {
+        let Parts {
+            head,
+            content,
+            background,
+            send_timeout,
+        } = match self.into_parts(scope) {
             Ok(parts) => parts,
-            Err(error) => return Start::failed(error),
+            Err(error) => return Either::Left(Err(error)),
         };
-        let prepare = match parts.content {
-            Content::Full(bytes) => Prepare::Ready(Ok(full_body(parts.head, bytes, scope))),
-            Content::Source(source) => source.prepare(parts.head, scope),
-        };
-        Start {
-            prepare,
-            background: parts.background,
-            send_timeout: parts.send_timeout,
+        match content {
+            Content::Full(bytes) => {
+                let (head, body) = full_body(head, bytes, scope);
+                Either::Left(Ok(Prepared::new(
+                    head.status,
+                    head.headers,
+                    body,
+                    background,
+                    send_timeout,
+                )))
+            }
+            Content::Source(source) => Start {
+                prepare: source.prepare(head, scope),
+                background,
+                send_timeout,
+            }
+            .into_ready(),
         }
     }
 
