@@ -1,7 +1,7 @@
 //! Text responses: [`HtmlResponse`] and [`PlainTextResponse`].
 
 use bytes::Bytes;
-use http::HeaderValue;
+use http::{HeaderValue, StatusCode};
 
 use crate::response::{IntoResponse, Response, response_kind};
 
@@ -21,9 +21,7 @@ pub struct HtmlResponse(Response);
 impl HtmlResponse {
     /// A `200 OK` HTML response with this body (`&'static str`, `String`, bytes...).
     pub fn new(content: impl Into<Bytes>) -> Self {
-        let mut response = Response::new(content);
-        response.set_content_type(HTML);
-        HtmlResponse(response)
+        HtmlResponse(Response::typed(content.into(), Some(HTML), StatusCode::OK))
     }
 }
 
@@ -41,9 +39,7 @@ pub struct PlainTextResponse(Response);
 impl PlainTextResponse {
     /// A `200 OK` plain-text response with this body.
     pub fn new(content: impl Into<Bytes>) -> Self {
-        let mut response = Response::new(content);
-        response.set_content_type(PLAIN);
-        PlainTextResponse(response)
+        PlainTextResponse(Response::typed(content.into(), Some(PLAIN), StatusCode::OK))
     }
 }
 

@@ -3,7 +3,7 @@
 mod finite;
 
 use bytes::{BufMut, Bytes, BytesMut};
-use http::HeaderValue;
+use http::{HeaderValue, StatusCode};
 use serde::Serialize;
 
 use crate::error::{BoxError, Error, Result};
@@ -88,8 +88,18 @@ pub struct JsonResponse(Response);
 impl JsonResponse {
     /// A `200 OK` response with `value` rendered by [`CompactJson`].
     pub fn new<T: Serialize + ?Sized>(value: &T) -> Self {
+        JsonResponse(JsonResponse::declared(value, JSON, StatusCode::OK))
+    }
+
+    /// The response of `value` rendered by [`CompactJson`] with this Content-Type and status
+    /// (the DSL's JSON bodies).
+    pub(crate) fn declared<T: Serialize + ?Sized>(
+        value: &T,
+        content_type: HeaderValue,
+        status: StatusCode,
+    ) -> Response {
         let rendered = CompactJson::render_bytes(value).map_err(|error| Error::Json(error.into()));
-        JsonResponse::from_result(rendered)
+        JsonResponse::from_result(rendered, content_type, status)
     }
 
     /// Like [`new`](Self::new), reporting a rendering error at once.
@@ -107,7 +117,7 @@ impl JsonResponse {
         value: &T,
     ) -> Self {
         let rendered = renderer.render(value).map(Bytes::from).map_err(Error::Json);
-        JsonResponse::from_result(rendered)
+        JsonResponse(JsonResponse::from_result(rendered, JSON, StatusCode::OK))
     }
 
     /// A `200 OK` response whose body is JSON rendered already; it is sent as it is.
@@ -117,17 +127,19 @@ impl JsonResponse {
     /// assert_eq!(response.headers()["content-length"], "15");
     /// ```
     pub fn from_rendered(json: impl Into<Bytes>) -> Self {
-        let mut response = Response::new(json);
-        response.set_content_type(JSON);
-        JsonResponse(response)
+        JsonResponse(Response::typed(json.into(), Some(JSON), StatusCode::OK))
     }
 
-    fn from_result(rendered: Result<Bytes>) -> Self {
+    fn from_result(
+        rendered: Result<Bytes>,
+        content_type: HeaderValue,
+        status: StatusCode,
+    ) -> Response {
         match rendered {
-            Ok(bytes) => JsonResponse::from_rendered(bytes),
+            Ok(bytes) => Response::typed(bytes, Some(content_type), status),
             Err(error) => {
-                let mut response = JsonResponse::from_rendered(Bytes::new());
-                response.0.fail(error);
+                let mut response = Response::typed(Bytes::new(), Some(content_type), status);
+                response.fail(error);
                 response
             }
         }

@@ -312,10 +312,7 @@ pub fn json<T: Serialize + ?Sized>(
     content_type: HeaderValue,
     status: StatusCode,
 ) -> Response {
-    let mut response = JsonResponse::new(value).into_response();
-    response.set_content_type(content_type);
-    response.set_status(status);
-    response
+    JsonResponse::declared(value, content_type, status)
 }
 
 /// The response for a text or bytes body.
@@ -324,24 +321,12 @@ pub fn body<B: IntoBody>(
     content_type: Option<HeaderValue>,
     status: StatusCode,
 ) -> Response {
-    finish(Response::new(body.into_body()), content_type, status)
+    Response::typed(body.into_body(), content_type, status)
 }
 
 /// The response of a unit struct or variant: an empty body.
 pub fn empty(content_type: Option<HeaderValue>, status: StatusCode) -> Response {
-    finish(Response::empty(), content_type, status)
-}
-
-fn finish(
-    mut response: Response,
-    content_type: Option<HeaderValue>,
-    status: StatusCode,
-) -> Response {
-    if let Some(content_type) = content_type {
-        response.set_content_type(content_type);
-    }
-    response.set_status(status);
-    response
+    Response::typed(Bytes::new(), content_type, status)
 }
 
 /// Sets a `#[header]` field; a refused value is remembered and reported when sending.

@@ -4,6 +4,7 @@ mod headers;
 mod into_response;
 mod kind;
 mod source;
+mod start;
 
 use std::fmt;
 use std::future::Future;
@@ -24,6 +25,7 @@ pub(crate) use kind::response_kind;
 #[cfg(feature = "axum")]
 pub(crate) use source::Resolved;
 pub(crate) use source::{Head, Prepare, Source};
+use start::Start;
 
 /// A response: a status, headers and a body, sent with [`send`](Self::send) as protocol
 /// messages or served by hyper.
@@ -70,47 +72,6 @@ pub struct Response {
     send_timeout: Option<std::time::Duration>,
 }
 
-/// A response half prepared: the source's answer (or the work still to wait for), and what
-/// follows the body.
-struct Start {
-    prepare: Prepare,
-    background: Option<Background>,
-    send_timeout: Option<std::time::Duration>,
-}
-
-impl Start {
-    /// The prepared response when nothing is left to wait for; the start itself otherwise.
-    #[inline]
-    fn into_ready(self) -> Either<Result<Prepared>, Start> {
-        match self.prepare {
-            Prepare::Ready(resolved) => Either::Left(resolved.map(|(head, body)| {
-                Prepared::new(
-                    head.status,
-                    head.headers,
-                    body,
-                    self.background,
-                    self.send_timeout,
-                )
-            })),
-            prepare => Either::Right(Start { prepare, ..self }),
-        }
-    }
-
-    async fn finish(self) -> Result<Prepared> {
-        let (head, body) = match self.prepare {
-            Prepare::Ready(resolved) => resolved?,
-            Prepare::Pending(waiting) => waiting.await?,
-        };
-        Ok(Prepared::new(
-            head.status,
-            head.headers,
-            body,
-            self.background,
-            self.send_timeout,
-        ))
-    }
-}
-
 /// A response taken apart for sending.
 struct Parts {
     head: Head,
@@ -152,6 +113,23 @@ impl Response {
     #[inline]
     pub(crate) fn empty_with_status(status: StatusCode) -> Self {
         Response::from_content(Content::Full(Bytes::new()), status)
+    }
+
+    /// A response of bytes known up front with its status and computed Content-Type, as the
+    /// kinds and the DSL build them: set straight into the fresh header map, where
+    /// `new(..).with_status(..)` and `set_content_type` would look each header up again.
+    #[inline]
+    pub(crate) fn typed(
+        content: Bytes,
+        content_type: Option<HeaderValue>,
+        status: StatusCode,
+    ) -> Self {
+        let mut response = Response::from_content(Content::Full(content), status);
+        if let Some(value) = content_type {
+            response.headers.insert(CONTENT_TYPE, value);
+            response.auto_type = true;
+        }
+        response
     }
 
     /// A `200 OK` response whose body comes from a kind's [`Source`]: no `Content-Length`
