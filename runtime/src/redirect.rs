@@ -2,6 +2,7 @@
 
 use std::borrow::Cow;
 
+use bytes::Bytes;
 use http::header::LOCATION;
 use http::{HeaderValue, StatusCode};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
@@ -61,7 +62,7 @@ impl RedirectResponse {
             url.as_ref(),
             LOCATION_ESCAPES,
         )));
-        let mut response = Response::empty_with_status(StatusCode::TEMPORARY_REDIRECT);
+        let mut response = Response::typed(Bytes::new(), None, StatusCode::TEMPORARY_REDIRECT);
         match HeaderValue::try_from(location) {
             Ok(value) => response.insert_header(LOCATION, value),
             // Quoting leaves only visible ASCII; a failure here is still an error, not a panic.

@@ -108,13 +108,6 @@ impl Response {
         Response::new(Bytes::new())
     }
 
-    /// A response with an empty body and this status: the length rule applied once, where
-    /// `empty().with_status(..)` would set `Content-Length` and then look at it again.
-    #[inline]
-    pub(crate) fn empty_with_status(status: StatusCode) -> Self {
-        Response::from_content(Content::Full(Bytes::new()), status)
-    }
-
     /// A response of bytes known up front with its status and computed Content-Type, as the
     /// kinds and the DSL build them: set straight into the fresh header map, where
     /// `new(..).with_status(..)` and `set_content_type` would look each header up again.
@@ -414,14 +407,7 @@ impl Response {
             Content::Full(bytes) => full_body(parts.head, bytes, scope),
             Content::Source(source) => source.prepare_blocking(parts.head, scope)?,
         };
-        let prepared = Prepared::new(
-            head.status,
-            head.headers,
-            body,
-            parts.background,
-            parts.send_timeout,
-        );
-        Ok(prepared.into_http())
+        Ok(start::answer(head, body, parts.background, parts.send_timeout).into_http())
     }
 
     /// Does at once all the preparing that needs no waiting: everything but what a source
@@ -441,13 +427,7 @@ impl Response {
         match content {
             Content::Full(bytes) => {
                 let (head, body) = full_body(head, bytes, scope);
-                Either::Left(Ok(Prepared::new(
-                    head.status,
-                    head.headers,
-                    body,
-                    background,
-                    send_timeout,
-                )))
+                Either::Left(Ok(start::answer(head, body, background, send_timeout)))
             }
             Content::Source(source) => Start {
                 prepare: source.prepare(head, scope),

@@ -2,8 +2,8 @@
 
 use futures_util::future::Either;
 
-use super::Prepare;
-use crate::body::Background;
+use super::{Head, Prepare};
+use crate::body::{Background, Body};
 use crate::error::Result;
 use crate::protocol::Prepared;
 
@@ -20,15 +20,9 @@ impl Start {
     #[inline]
     pub(super) fn into_ready(self) -> Either<Result<Prepared>, Start> {
         match self.prepare {
-            Prepare::Ready(resolved) => Either::Left(resolved.map(|(head, body)| {
-                Prepared::new(
-                    head.status,
-                    head.headers,
-                    body,
-                    self.background,
-                    self.send_timeout,
-                )
-            })),
+            Prepare::Ready(resolved) => Either::Left(
+                resolved.map(|(head, body)| answer(head, body, self.background, self.send_timeout)),
+            ),
             prepare => Either::Right(Start { prepare, ..self }),
         }
     }
@@ -38,12 +32,17 @@ impl Start {
             Prepare::Ready(resolved) => resolved?,
             Prepare::Pending(waiting) => waiting.await?,
         };
-        Ok(Prepared::new(
-            head.status,
-            head.headers,
-            body,
-            self.background,
-            self.send_timeout,
-        ))
+        Ok(answer(head, body, self.background, self.send_timeout))
     }
+}
+
+/// The prepared answer of a resolved head and body, with what follows the body.
+#[inline]
+pub(super) fn answer(
+    head: Head,
+    body: Body,
+    background: Option<Background>,
+    send_timeout: Option<std::time::Duration>,
+) -> Prepared {
+    Prepared::new(head.status, head.headers, body, background, send_timeout)
 }
