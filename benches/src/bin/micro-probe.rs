@@ -25,6 +25,16 @@ fn main() {
             "axum-plain" => {
                 black_box(black_box("Hello, world!").into_response());
             }
+            "axum-plain-length-await" => {
+                black_box(ready(async {
+                    let mut response = black_box("Hello, world!").into_response();
+                    response.headers_mut().insert(
+                        axum::http::header::CONTENT_LENGTH,
+                        axum::http::HeaderValue::from_static("13"),
+                    );
+                    response
+                }));
+            }
             "respond-json" => {
                 black_box(ready(JsonResponse::new(black_box(&ITEM)).into_http(&scope)).unwrap());
             }
@@ -32,6 +42,14 @@ fn main() {
                 black_box(axum::Json(black_box(ITEM.clone())).into_response());
             }
             "empty" => {}
+            "sizes" => {
+                println!(
+                    "http::Response<respond::Body> {} bytes, http::Response<axum::body::Body> {} bytes",
+                    std::mem::size_of::<http::Response<respond::Body>>(),
+                    std::mem::size_of::<axum::response::Response>(),
+                );
+                return;
+            }
             other => panic!("unknown case {other}"),
         }
     }
