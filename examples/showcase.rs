@@ -409,8 +409,7 @@ fn escape_html(text: &str) -> String {
     escaped
 }
 
-/// `/download`: sent as `attachment; filename="Gr__e aus respond.txt";
-/// filename*=utf-8''Gr%C3%BC%C3%9Fe%20aus%20respond.txt`.
+/// `/download`: sent as `attachment; filename*=utf-8''Gr%C3%BC%C3%9Fe%20aus%20respond.txt`.
 fn download() -> FileResponse {
     FileResponse::new(static_dir().join("hello.txt")).with_filename("Grüße aus respond.txt")
 }

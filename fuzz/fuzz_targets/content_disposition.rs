@@ -1,9 +1,15 @@
-//! Content-Disposition from any filename: one header value of visible ASCII (no CR, LF, NUL),
-//! whose quoted `filename` cannot end early and inject a parameter.
+//! Content-Disposition from any filename: one header value of visible ASCII (no CR, LF, NUL)
+//! in one of Starlette's two forms, a plain quoted `filename` of characters that need no
+//! escaping, or an RFC 8187 `filename*` that decodes back to the name (control characters
+//! removed), so no name can end a parameter early or inject another.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use respond::{DispositionType, FileResponse};
+
+fn plain(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || b"_.-~/".contains(&byte)
+}
 
 fuzz_target!(|input: (bool, &str)| {
     let (inline, name) = input;
@@ -17,31 +23,21 @@ fuzz_target!(|input: (bool, &str)| {
     let text = value.to_str().expect("visible ASCII");
     assert!(text.bytes().all(|byte| byte == b' ' || byte.is_ascii_graphic()), "{text:?}");
     let rest = text.strip_prefix(kind.as_str()).expect("the type first");
-    if rest.is_empty() {
-        // Nothing printable was left of the name: the type alone.
-        assert!(name.chars().all(char::is_control), "{name:?} lost: {text:?}");
-        return;
-    }
-    let rest = rest.strip_prefix("; filename=\"").expect("a quoted filename");
-    // Walk the quoted string: it must close, and only `; filename*=` may follow.
-    let mut chars = rest.char_indices();
-    let mut end = None;
-    while let Some((at, c)) = chars.next() {
-        match c {
-            '\\' => {
-                chars.next();
-            }
-            '"' => {
-                end = Some(at);
-                break;
-            }
-            _ => {}
-        }
-    }
-    let end = end.expect("the quoted filename closes");
-    let after = &rest[end + 1..];
-    assert!(after.is_empty() || after.starts_with("; filename*=utf-8''"), "{text:?}");
-    if let Some(encoded) = after.strip_prefix("; filename*=utf-8''") {
-        assert!(!encoded.contains([';', '"', ' ', ',']), "{text:?}");
+    let kept: String = name.chars().filter(|c| !c.is_control()).collect();
+    if let Some(quoted) = rest.strip_prefix("; filename=\"") {
+        let inner = quoted.strip_suffix('"').expect("the quoted filename closes last");
+        assert!(inner.bytes().all(plain), "{text:?}");
+        assert_eq!(inner, kept, "{name:?}");
+    } else if let Some(encoded) = rest.strip_prefix("; filename*=utf-8''") {
+        assert!(
+            encoded.bytes().all(|byte| byte == b'%' || (plain(byte) && byte != b'/')),
+            "{text:?}"
+        );
+        let decoded = percent_encoding::percent_decode_str(encoded)
+            .decode_utf8()
+            .expect("UTF-8");
+        assert_eq!(decoded, kept, "{name:?}");
+    } else {
+        panic!("neither form: {text:?}");
     }
 });

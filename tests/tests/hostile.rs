@@ -459,31 +459,31 @@ async fn filenames_are_stripped_escaped_and_encoded() {
     let cases = [
         (
             "a\r\nx-evil: 1.txt",
-            "attachment; filename=\"ax-evil: 1.txt\"",
+            "attachment; filename*=utf-8''ax-evil%3A%201.txt",
         ),
         ("a\n.txt", "attachment; filename=\"a.txt\""),
         ("a\r.txt", "attachment; filename=\"a.txt\""),
         ("nul\0.txt", "attachment; filename=\"nul.txt\""),
         (
             "x\"; filename=evil.exe",
-            "attachment; filename=\"x\\\"; filename=evil.exe\"",
+            "attachment; filename*=utf-8''x%22%3B%20filename%3Devil.exe",
         ),
         (
             "back\\slash.txt",
-            "attachment; filename=\"back\\\\slash.txt\"",
+            "attachment; filename*=utf-8''back%5Cslash.txt",
         ),
         (
             "caf\u{e9}.txt",
-            "attachment; filename=\"caf_.txt\"; filename*=utf-8''caf%C3%A9.txt",
+            "attachment; filename*=utf-8''caf%C3%A9.txt",
         ),
         (
             "\u{2603}\r\n.txt",
-            "attachment; filename=\"_.txt\"; filename*=utf-8''%E2%98%83.txt",
+            "attachment; filename*=utf-8''%E2%98%83.txt",
         ),
         ("nel\u{85}.txt", "attachment; filename=\"nel.txt\""),
         (
             "ls\u{2028}.txt",
-            "attachment; filename=\"ls_.txt\"; filename*=utf-8''ls%E2%80%A8.txt",
+            "attachment; filename*=utf-8''ls%E2%80%A8.txt",
         ),
     ];
     for (name, expected) in cases {

@@ -213,16 +213,16 @@ impl FileResponse {
     /// Sets the name the browser shows and saves: a `Content-Disposition` header, and the
     /// media type guessed from this name (unless a media type was set) instead of the path.
     ///
-    /// Control characters are removed; `"` and `\` are escaped; a name that is not plain
-    /// ASCII also gets RFC 8187 `filename*=utf-8''...` with an ASCII fallback.
+    /// As in Starlette, a name of ASCII letters, digits and `_.-~/` only is `filename="..."`,
+    /// any other `filename*=utf-8''...` alone (`/` encoded too); control characters are dropped.
     ///
     /// ```
-    /// let response = respond::FileResponse::new("files/1234").with_filename("Bäckerei.txt");
-    /// assert_eq!(response.headers()["content-type"], "text/plain; charset=utf-8");
-    /// assert_eq!(
-    ///     response.headers()["content-disposition"],
-    ///     "attachment; filename=\"B_ckerei.txt\"; filename*=utf-8''B%C3%A4ckerei.txt"
-    /// );
+    /// use respond::FileResponse;
+    /// let plain = FileResponse::new("files/1").with_filename("report.pdf");
+    /// assert_eq!(plain.headers()["content-disposition"], "attachment; filename=\"report.pdf\"");
+    /// let other = FileResponse::new("files/1234").with_filename("Bäckerei.txt");
+    /// assert_eq!(other.headers()["content-type"], "text/plain; charset=utf-8");
+    /// assert_eq!(other.headers()["content-disposition"], "attachment; filename*=utf-8''B%C3%A4ckerei.txt");
     /// ```
     #[must_use]
     pub fn with_filename(mut self, filename: impl Into<String>) -> Self {
