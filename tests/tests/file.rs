@@ -499,6 +499,15 @@ async fn unsatisfiable_ranges_get_416() {
             assert!(outcome.body.is_empty());
         }
     }
+    // As Starlette: the answer is an empty plain text, whatever the file's type.
+    let image = dir.file("pixel.png", b"not really a png");
+    for outcome in both(serve(image), "GET", "/", &[("range", "bytes=100-")]).await {
+        assert_eq!(outcome.status, 416, "{}", outcome.outlet);
+        assert_eq!(
+            outcome.header("content-type"),
+            Some("text/plain; charset=utf-8")
+        );
+    }
     let empty = dir.file("empty.txt", b"");
     let [outcome, _] = both(serve(empty.clone()), "GET", "/", &[("range", "bytes=0-")]).await;
     assert_eq!(outcome.status, 416);

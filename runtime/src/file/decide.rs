@@ -136,7 +136,11 @@ pub(super) fn decide(
     match resolved {
         RangeRequest::Full => finish(status, headers, size, vec![Piece::File(0..size)], send),
         RangeRequest::Unsatisfiable => {
-            headers.remove(CONTENT_TYPE);
+            // As Starlette's answer: an empty plain-text body, not a part of the file.
+            headers.insert(
+                CONTENT_TYPE,
+                HeaderValue::from_static("text/plain; charset=utf-8"),
+            );
             headers.remove(CONTENT_DISPOSITION);
             headers.remove(CONTENT_ENCODING);
             if let Ok(value) = HeaderValue::try_from(format!("bytes */{size}")) {

@@ -90,9 +90,9 @@ const DEFAULT_CHUNK_SIZE: usize = 64 * 1024;
 ///   with `Content-Range`; several give `206 multipart/byteranges` with the boundary in
 ///   `Content-Type` and the exact `Content-Length` computed up front. Ranges are sorted,
 ///   and merged when they overlap or touch; suffix (`-500`) and open (`9500-`) ranges work;
-///   an end past the file is clamped. `416` with `Content-Range: bytes */size` comes only
-///   when no range is satisfiable. `If-Range` applies the ranges only for a strong `ETag`
-///   equal to ours or a date equal to `Last-Modified`.
+///   an end past the file is clamped. `416` (`Content-Range: bytes */size`, an empty
+///   `text/plain` body) comes only when no range is satisfiable. `If-Range` applies the
+///   ranges only for a strong `ETag` equal to ours or a date equal to `Last-Modified`.
 ///
 /// Deviations from Starlette (RFC 9110 first): an unknown range unit, a malformed `Range`
 /// header or more than 100 ranges are ignored (200 with the whole file) instead of a 400;
