@@ -164,6 +164,47 @@ async fn app_errors_and_panics_become_500_and_the_server_goes_on() {
     silent.stop().await;
 }
 
+/// HTTP has no final 1xx response (RFC 9110 section 15.2): over hyper such a status is
+/// respond's own 500, whether handed over whole or sent as messages, and the server goes on.
+/// The message outlet carries the status as it is, as Starlette's does.
+#[tokio::test]
+async fn an_interim_status_as_the_final_one_is_a_500_over_http() {
+    async fn messages(_: Scope, _: Receiver, mut send: Sender) -> respond::Result<()> {
+        send.send(start(103)).await?;
+        send.send(Message::Body {
+            chunk: Bytes::from_static(b"early"),
+            more_body: false,
+        })
+        .await
+    }
+    let whole = TestServer::start(respond_with(|| {
+        PlainTextResponse::new("x").with_status(123)
+    }))
+    .await;
+    let sent = TestServer::start(messages).await;
+    for server in [&whole, &sent] {
+        for _ in 0..2 {
+            let response = raw_request(server.addr(), "GET", "/", &[]).await;
+            assert_eq!(response.status, 500);
+            assert_eq!(response.text(), "Internal Server Error");
+        }
+    }
+    whole.stop().await;
+    sent.stop().await;
+
+    let scope = Scope::new(respond::Method::GET, "/");
+    let http = PlainTextResponse::new("x")
+        .with_status(199)
+        .into_http(&scope)
+        .await
+        .unwrap();
+    assert_eq!(http.status(), 500);
+    let client = TestClient::new(respond_with(|| {
+        PlainTextResponse::new("x").with_status(123)
+    }));
+    assert_eq!(client.get("/").send().await.status(), 123);
+}
+
 #[tokio::test]
 async fn an_error_after_the_head_aborts_the_connection() {
     async fn breaks(_: Scope, _: Receiver, mut send: Sender) -> respond::Result<()> {

@@ -188,6 +188,18 @@ async fn respond_with(mut app: AppFuture, shared: Arc<Shared>) -> http::Response
             });
             prepared.into_http()
         }
+        (finished, None, Some((status, _))) if status.is_informational() => {
+            // No body follows: an app still sending one finds the slot closed.
+            shared.close();
+            if finished.is_none() {
+                tokio::spawn(async move {
+                    if let Some(error) = failure(app.await) {
+                        tracing::debug!(%error, "app ended with an error after its response");
+                    }
+                });
+            }
+            super::prepared::interim_status(status)
+        }
         (finished, None, Some((status, headers))) => {
             let (app, error) = match finished {
                 Some(outcome) => (None, failure(outcome)),

@@ -43,6 +43,9 @@ impl Prepared {
     /// The hyper outlet: the head and body as an `http::Response`, nothing copied.
     #[inline]
     pub(crate) fn into_http(self) -> http::Response<Body> {
+        if self.status.is_informational() {
+            return interim_status(self.status);
+        }
         let mut response = http::Response::new(self.body);
         *response.status_mut() = self.status;
         *response.headers_mut() = self.headers;
@@ -125,4 +128,16 @@ async fn pump(body: &mut Body, receive: &mut Receiver, send: &mut TimedSender<'_
             }
         }
     }
+}
+
+/// The hyper outlet's answer to a 1xx status: HTTP sends one only before a final response,
+/// never as one (RFC 9110 section 15.2), and hyper would replace it with a bare 500 without
+/// a word. The same 500 then, as respond's own error answer, and logged.
+#[cold]
+pub(crate) fn interim_status(status: StatusCode) -> http::Response<Body> {
+    tracing::error!(
+        %status,
+        "a 1xx status cannot be the final status of an HTTP response: answering 500"
+    );
+    super::bridge::internal_error()
 }

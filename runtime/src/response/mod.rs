@@ -363,7 +363,8 @@ impl Response {
     }
 
     /// Resolves the response for `scope` into an `http::Response` for hyper or any
-    /// `http`-based stack.
+    /// `http`-based stack. A 1xx status, which HTTP sends only before a final response,
+    /// gives the logged `500 Internal Server Error` the server answers with too.
     ///
     /// ```
     /// use respond::{Method, Response, Scope};
