@@ -54,8 +54,22 @@ impl Target {
     }
 }
 
+/// Events a channel buffers for its subscribers (the hub's `max_lag` and history, the axum
+/// peer's broadcast capacity): 65,536 for the fan-out runs, whose bursts must not make a
+/// subscriber lag, and the hub's default 1,024 for the idle runs, where the buffer is a cost of
+/// the channel that 10,000 subscribers should not be charged for (a 65,536-event ring is about
+/// 5 MiB). Set for the server under test by `CHANNEL_BENCH_BUFFER`.
+fn buffer() -> usize {
+    std::env::var("CHANNEL_BENCH_BUFFER")
+        .ok()
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(1 << 16)
+}
+
 fn hub(kind: &str, redis: Option<&str>) -> ChannelHub {
-    let builder = ChannelHub::builder().max_lag(1 << 16).history_size(1 << 16);
+    let builder = ChannelHub::builder()
+        .max_lag(buffer())
+        .history_size(buffer());
     match kind {
         "respond" => builder.build(),
         "redis" => builder
@@ -68,7 +82,7 @@ fn hub(kind: &str, redis: Option<&str>) -> ChannelHub {
 /// Serves the channel `bench` at `GET /` and returns what publishes to it.
 async fn start(kind: &str, redis: Option<&str>) -> (SocketAddr, Target) {
     if kind == "axum" {
-        let (sender, _) = broadcast::channel::<String>(1 << 16);
+        let (sender, _) = broadcast::channel::<String>(buffer());
         let live = sender.clone();
         let app = axum::Router::new().route(
             "/",
@@ -190,7 +204,7 @@ struct Child {
 }
 
 impl Child {
-    fn spawn(kind: &str, redis: Option<&str>) -> Child {
+    fn spawn(kind: &str, redis: Option<&str>, buffer: usize) -> Child {
         use std::io::BufRead;
         let exe = std::env::current_exe().expect("own path");
         let mut command = std::process::Command::new("taskset");
@@ -201,7 +215,9 @@ impl Child {
         } else {
             command.args(["-c", "0"]).arg(exe).args(["serve", kind]);
         }
-        command.args(redis);
+        command
+            .args(redis)
+            .env("CHANNEL_BENCH_BUFFER", buffer.to_string());
         let mut process = command
             .stdout(std::process::Stdio::piped())
             .spawn()
@@ -287,7 +303,7 @@ async fn publish_all(target: &Target, events: usize) {
 }
 
 async fn fanout(kind: &str, subscribers: usize, events: usize, redis: Option<&str>) {
-    let child = Child::spawn(kind, redis);
+    let child = Child::spawn(kind, redis, 1 << 16);
     let mut sockets = Vec::with_capacity(subscribers);
     for _ in 0..subscribers {
         sockets.push(subscribe(child.addr).await);
@@ -334,7 +350,7 @@ async fn fanout(kind: &str, subscribers: usize, events: usize, redis: Option<&st
 }
 
 async fn idle(kind: &str, subscribers: usize, redis: Option<&str>) {
-    let child = Child::spawn(kind, redis);
+    let child = Child::spawn(kind, redis, 1024);
     tokio::time::sleep(Duration::from_millis(300)).await;
     let before = child.rss_kib();
     let mut sockets = Vec::with_capacity(subscribers);
