@@ -107,8 +107,9 @@ fn file() -> Responses {
         )),
         ranges(entry(
             Some(416),
-            "Range Not Satisfiable: no requested range lies in the file",
+            "Range Not Satisfiable: no requested range lies in the file (an empty text body)",
         ))
+        .content("text/plain", string())
         .header("content-range", string(), false),
     ])
 }
