@@ -14,12 +14,32 @@ import sys
 
 import uvicorn
 from broadcaster import Broadcast
+from broadcaster._backends.redis import RedisBackend
 from sse_starlette.sse import EventSourceResponse
 from starlette.applications import Starlette
 from starlette.responses import Response
 from starlette.routing import Route
 
-broadcast = Broadcast(sys.argv[1] if len(sys.argv) > 1 else "redis://127.0.0.1:6379/")
+
+
+class ListeningRedisBackend(RedisBackend):
+    """broadcaster 0.3.1's Redis backend, with its listener started after the subscription.
+
+    Its `subscribe` wakes the listener before the SUBSCRIBE is confirmed; the listener then
+    finds no channel subscribed yet (redis-py records it once Redis answers), its `listen()`
+    ends at once, and it waits for a next `subscribe`, which `Broadcast` only makes for a
+    channel nobody listens to: every message of the channel is lost. Waking it after the
+    SUBSCRIBE, as here, is the fix a user of the package has to make.
+    """
+
+    async def subscribe(self, channel: str) -> None:
+        await self._pubsub.subscribe(channel)
+        self._ready.set()
+
+
+broadcast = Broadcast(
+    backend=ListeningRedisBackend(sys.argv[1] if len(sys.argv) > 1 else "redis://127.0.0.1:6379/")
+)
 PAYLOAD = "x" * 64
 
 
