@@ -414,6 +414,60 @@ async fn graceful_shutdown_finishes_requests_in_flight_and_refuses_new_ones() {
     );
 }
 
+/// The version is told from the first bytes however they arrive: an HTTP/2 preface in
+/// pieces (the bytes read to tell are handed to HTTP/2), and a request line whose first
+/// bytes are also the preface's.
+#[tokio::test]
+async fn the_http_version_is_told_from_first_bytes_sent_in_pieces() {
+    use respond_tests::h2raw;
+    let server = TestServer::start(respond_with(|| PlainTextResponse::new("told"))).await;
+
+    let mut stream = TcpStream::connect(server.addr()).await.unwrap();
+    let hello = h2raw::hello(&[]);
+    for piece in [&hello[..3], &hello[3..16], &hello[16..]] {
+        stream.write_all(piece).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(30)).await;
+    }
+    stream.write_all(&h2raw::get(1, "/")).await.unwrap();
+    let mut bytes = Vec::new();
+    let mut buf = vec![0u8; 16 * 1024];
+    let frames = loop {
+        let n = tokio::time::timeout(Duration::from_secs(5), stream.read(&mut buf))
+            .await
+            .expect("the server answers over HTTP/2")
+            .unwrap();
+        assert!(n > 0, "the server closed the connection");
+        bytes.extend_from_slice(&buf[..n]);
+        let frames = h2raw::parse_frames(&bytes);
+        if frames.iter().any(|&(kind, flags, stream, _)| {
+            kind == h2raw::DATA && stream == 1 && flags & h2raw::END_STREAM != 0
+        }) {
+            break frames;
+        }
+    };
+    let body: Vec<u8> = frames
+        .iter()
+        .filter(|frame| frame.0 == h2raw::DATA && frame.2 == 1)
+        .flat_map(|frame| frame.3.clone())
+        .collect();
+    assert_eq!(body, b"told");
+    drop(stream);
+
+    let mut stream = TcpStream::connect(server.addr()).await.unwrap();
+    for piece in [
+        &b"PR"[..],
+        b"I-NOT / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    ] {
+        stream.write_all(piece).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(30)).await;
+    }
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await.unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200 OK\r\n"), "{answer}");
+    assert!(answer.ends_with("\r\n\r\ntold"), "{answer}");
+    server.stop().await;
+}
+
 #[tokio::test]
 async fn request_heads_up_to_64_kib_are_served_and_larger_ones_get_a_431() {
     let server = TestServer::start(respond_with(|| PlainTextResponse::new("ok"))).await;

@@ -1,5 +1,6 @@
 //! The connection's socket, with the write timeout a response may ask for, telling the
-//! connection's deadline when a request head begins.
+//! connection's deadline when a request head begins, and replaying what the version
+//! detection had to read.
 
 use std::future::Future;
 use std::io;
@@ -7,6 +8,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
+use bytes::Bytes;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::Sleep;
 
@@ -16,22 +18,30 @@ use crate::protocol::WriteTimeout;
 /// A socket whose writes fail with `TimedOut` once they have been stuck (the client stopped
 /// reading and the send buffer is full) for longer than the [`WriteTimeout`], and whose
 /// reads tell the connection's [`State`] that bytes arrived (the start of a request head on
-/// an idle connection).
+/// an idle connection). Bytes read from the socket before it was handed over (see
+/// `version::sniff`) come first.
 #[derive(Debug)]
 pub(crate) struct TimeoutIo<T> {
     inner: T,
     timeout: WriteTimeout,
     stalled: Option<Pin<Box<Sleep>>>,
     connection: Arc<State>,
+    replay: Bytes,
 }
 
 impl<T> TimeoutIo<T> {
-    pub(crate) fn new(inner: T, timeout: WriteTimeout, connection: Arc<State>) -> Self {
+    pub(crate) fn new(
+        inner: T,
+        timeout: WriteTimeout,
+        connection: Arc<State>,
+        replay: Vec<u8>,
+    ) -> Self {
         TimeoutIo {
             inner,
             timeout,
             stalled: None,
             connection,
+            replay: Bytes::from(replay),
         }
     }
 
@@ -77,6 +87,12 @@ impl<T: AsyncRead + Unpin> AsyncRead for TimeoutIo<T> {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         let this = self.get_mut();
+        if !this.replay.is_empty() {
+            let taken = this.replay.split_to(this.replay.len().min(buf.remaining()));
+            buf.put_slice(&taken);
+            this.connection.note_read();
+            return Poll::Ready(Ok(()));
+        }
         let before = buf.filled().len();
         let polled = Pin::new(&mut this.inner).poll_read(cx, buf);
         if buf.filled().len() > before {

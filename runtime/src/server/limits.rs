@@ -3,10 +3,11 @@
 
 use std::time::Duration;
 
+use hyper::server::conn::{http1, http2};
 use hyper_util::rt::{TokioExecutor, TokioTimer};
-use hyper_util::server::conn::auto;
 
 use super::Server;
+use super::version::Builders;
 
 /// HTTP/1.1 request heads (and the write queue) are capped at 64 KiB; HTTP/2 header lists and
 /// per-stream send buffers get the same figure.
@@ -52,24 +53,27 @@ impl Limits {
         })
     }
 
-    /// Sets hyper's HTTP/1.1 and HTTP/2 options from the limits.
-    pub(crate) fn configure(&self, builder: &mut auto::Builder<TokioExecutor>) {
+    /// hyper's HTTP/1.1 and HTTP/2 builders, with their options from the limits.
+    pub(crate) fn builders(&self) -> Builders {
         // hyper keeps polling a body while its write queue holds less than `max_buf_size`
         // (400 KiB by default): with 64 KiB file chunks that is seven chunks per slow client.
         // 64 KiB keeps one queued chunk and a part of another per connection, and admits
         // request heads of 64 KiB (a larger head gets a 431). Slow clients get smaller
         // chunks (see `file::read`), so their queues stay smaller still.
-        builder
-            .http1()
+        let mut http1 = http1::Builder::new();
+        http1
             .timer(TokioTimer::new())
             .max_buf_size(HEAD_AND_BUFFER)
+            // `max_buf_size` is checked before each read, and one read may take more: the
+            // head's own limit makes 64 KiB exact, however the head arrives.
+            .max_header_size(HEAD_AND_BUFFER)
             // The connection's own deadline bounds every request head (from accept, then
             // from the first byte of each next head): hyper's timer would arm and drop a
             // timer for every request (about 6% of a plain response's CPU) for the same
             // figure.
             .header_read_timeout(None::<Duration>);
-        builder
-            .http2()
+        let mut http2 = http2::Builder::new(TokioExecutor::new());
+        http2
             .timer(TokioTimer::new())
             .max_concurrent_streams(self.h2_max_concurrent_streams)
             // Streams reset by the client before the server accepted them (rapid reset,
@@ -89,6 +93,7 @@ impl Limits {
             .initial_connection_window_size(1024 * 1024)
             .keep_alive_interval(bounded(self.h2_keep_alive_interval))
             .keep_alive_timeout(self.h2_keep_alive_timeout);
+        Builders { http1, http2 }
     }
 }
 

@@ -6,6 +6,7 @@ mod io;
 mod limits;
 #[cfg(feature = "tls")]
 mod tls;
+mod version;
 
 #[cfg(feature = "tls")]
 pub use self::tls::{TlsConfig, TlsError, serve_tls};
@@ -19,14 +20,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use hyper::service::service_fn;
-use hyper_util::rt::{TokioExecutor, TokioIo};
-use hyper_util::server::conn::auto;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, ToSocketAddrs};
+use tokio::time::Instant;
 
 use self::connections::{Check, Registry, Ticket, Tracked};
 use self::deadline::{Pace, Paced};
 use self::limits::Limits;
+use self::version::{Builders, Served as Hyper, Version};
 use crate::protocol::{App, RequestBody, Scope, Served, Shutdown, WriteTimeout, bridge};
 
 /// How long a connection closed for a deadline may take to finish its goodbye (an HTTP/2
@@ -188,11 +189,9 @@ impl Server {
         let app = Arc::new(app);
         let local = listener.local_addr().ok();
         let registry = Registry::new(limits.connection_cap(limits::raise_fd_limit()));
-        let mut builder = auto::Builder::new(TokioExecutor::new());
-        limits.configure(&mut builder);
-        // Shared by every connection: cloning the builder per connection would copy both
+        // Shared by every connection: cloning the builders per connection would copy both
         // protocol configurations each time.
-        let builder = Arc::new(builder);
+        let builders = Arc::new(limits.builders());
         let limits = Arc::new(limits);
         let shutdown = Shutdown::new();
         let mut signal = signal.unwrap_or_else(|| Box::pin(std::future::pending()));
@@ -222,7 +221,7 @@ impl Server {
                 ticket,
                 limits: Arc::clone(&limits),
             };
-            let builder = Arc::clone(&builder);
+            let builders = Arc::clone(&builders);
             let app = Arc::clone(&app);
             if let Err(error) = stream.set_nodelay(true) {
                 tracing::debug!(%error, "could not set TCP_NODELAY");
@@ -233,23 +232,35 @@ impl Server {
             #[cfg(feature = "tls")]
             if let Some(tls) = tls.clone() {
                 tokio::spawn(async move {
-                    let Connection {
-                        ticket,
-                        limits,
-                        shutdown,
-                        peer,
-                        ..
-                    } = &connection;
-                    if let Some(stream) =
-                        tls::handshake(&tls, stream, ticket, limits, shutdown, *peer).await
-                    {
-                        connection.serve(&builder, stream, true, app).await;
+                    if let Some(stream) = tls::handshake(&tls, stream, &connection).await {
+                        // ALPN said which (without it, HTTP/2 over TLS is not allowed).
+                        let version = match stream.get_ref().1.alpn_protocol() {
+                            Some(b"h2") => Version::Http2,
+                            _ => Version::Http1,
+                        };
+                        connection
+                            .serve(&builders, stream, Vec::new(), version, true, app)
+                            .await;
                     }
                 });
                 continue;
             }
             tokio::spawn(async move {
-                connection.serve(&builder, stream, false, app).await;
+                let mut stream = stream;
+                let told = connection
+                    .before_first_request("telling the HTTP version", version::sniff(&mut stream))
+                    .await;
+                match told {
+                    Some(Ok((version, replay))) => {
+                        connection
+                            .serve(&builders, stream, replay, version, false, app)
+                            .await;
+                    }
+                    Some(Err(error)) => {
+                        tracing::debug!(%error, peer = %connection.peer, "connection failed before its first request");
+                    }
+                    None => {}
+                }
             });
         }
 
@@ -284,12 +295,40 @@ struct Connection {
 }
 
 impl Connection {
-    /// Serves the connection's requests on `stream`: the accepted socket, or the TLS stream
-    /// over it (`secure`).
+    /// `work`, which must end before the first request can be read (the TLS handshake,
+    /// telling the HTTP version), or `None` when the connection is shed, the server shuts
+    /// down, or the header deadline (counted from accept) passes first.
+    async fn before_first_request<F: Future>(&self, what: &str, work: F) -> Option<F::Output> {
+        let peer = self.peer;
+        let deadline = match self.ticket.check(&self.limits, Instant::now()) {
+            Check::At(deadline) => deadline,
+            Check::Expired(..) => return None,
+        };
+        tokio::select! {
+            done = work => Some(done),
+            () = self.ticket.shed() => {
+                tracing::debug!(%peer, what, "connection shed at the connection cap before its first request");
+                None
+            }
+            () = self.shutdown.requested() => {
+                tracing::debug!(%peer, what, "connection closed for shutdown before its first request");
+                None
+            }
+            () = tokio::time::sleep_until(deadline) => {
+                tracing::debug!(%peer, what, "not finished before the header deadline; dropped");
+                None
+            }
+        }
+    }
+
+    /// Serves the connection's requests in `version` on `stream`: the accepted socket, or
+    /// the TLS stream over it (`secure`); `replay` is what was read of it already.
     async fn serve<A: App, S>(
         self,
-        builder: &auto::Builder<TokioExecutor>,
+        builders: &Builders,
         stream: S,
+        replay: Vec<u8>,
+        version: Version,
         secure: bool,
         app: Arc<A>,
     ) where
@@ -304,11 +343,7 @@ impl Connection {
         } = self;
         let write_timeout = WriteTimeout::default();
         let state = Arc::clone(ticket.state());
-        let io = TokioIo::new(io::TimeoutIo::new(
-            stream,
-            write_timeout.clone(),
-            Arc::clone(&state),
-        ));
+        let io = io::TimeoutIo::new(stream, write_timeout.clone(), Arc::clone(&state), replay);
         let pace = Pace::new(&limits);
         let stopping = shutdown.clone();
         let service = service_fn(move |request: http::Request<hyper::body::Incoming>| {
@@ -336,8 +371,7 @@ impl Connection {
                 Ok::<_, Infallible>(response.map(|body| Tracked::new(body, in_flight)))
             }
         });
-        let connection = builder.serve_connection(io, service);
-        tokio::pin!(connection);
+        let mut connection = Hyper::new(builders, version, io, service);
         let stop = stopping.requested();
         tokio::pin!(stop);
         let timer = tokio::time::sleep(Duration::ZERO);
@@ -348,14 +382,14 @@ impl Connection {
                 // In this order: the connection first (it is what wakes the task for nearly
                 // every poll), and no random start to draw.
                 biased;
-                result = connection.as_mut() => break result,
+                result = &mut connection => break result,
                 () = ticket.shed() => {
                     tracing::debug!(%peer, "connection shed at the connection cap");
                     return;
                 }
                 () = &mut stop, if !stopped => {
                     stopped = true;
-                    connection.as_mut().graceful_shutdown();
+                    connection.graceful_shutdown();
                 }
                 () = &mut timer => {
                     let now = tokio::time::Instant::now();
@@ -372,7 +406,7 @@ impl Connection {
                         Check::Expired(reason, true) => {
                             tracing::debug!(%peer, reason, "closing the connection");
                             closing = true;
-                            connection.as_mut().graceful_shutdown();
+                            connection.graceful_shutdown();
                             timer.as_mut().reset(now + CLOSE_GRACE);
                         }
                     }

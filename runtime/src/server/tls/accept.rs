@@ -1,20 +1,16 @@
 //! The TLS handshake of one accepted socket, under the connection's header deadline, and
 //! [`Server::with_tls`]: TLS is an acceptor in front of the same connection handling.
 
-use std::net::SocketAddr;
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpStream, ToSocketAddrs};
-use tokio::time::Instant;
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::server::TlsStream;
 
 use super::TlsConfig;
-use crate::protocol::{App, Shutdown};
-use crate::server::Server;
-use crate::server::connections::{Check, Ticket};
-use crate::server::limits::Limits;
+use crate::protocol::App;
+use crate::server::{Connection, Server};
 
 /// The first byte of a TLS handshake record (`ContentType::Handshake`).
 const HANDSHAKE_RECORD: u8 = 0x16;
@@ -99,15 +95,9 @@ impl Server {
 pub(crate) async fn handshake(
     tls: &TlsConfig,
     stream: TcpStream,
-    ticket: &Ticket,
-    limits: &Limits,
-    shutdown: &Shutdown,
-    peer: SocketAddr,
+    connection: &Connection,
 ) -> Option<TlsStream<TcpStream>> {
-    let deadline = match ticket.check(limits, Instant::now()) {
-        Check::At(deadline) => deadline,
-        Check::Expired(..) => return None,
-    };
+    let peer = connection.peer;
     // The configuration in force now: a reload later leaves this connection alone.
     let acceptor = TlsAcceptor::from(tls.current());
     let work = async move {
@@ -129,21 +119,10 @@ pub(crate) async fn handshake(
             }
         }
     };
-    tokio::select! {
-        accepted = work => accepted,
-        () = ticket.shed() => {
-            tracing::debug!(%peer, "connection in its TLS handshake shed at the connection cap");
-            None
-        }
-        () = shutdown.requested() => {
-            tracing::debug!(%peer, "connection in its TLS handshake closed for shutdown");
-            None
-        }
-        () = tokio::time::sleep_until(deadline) => {
-            tracing::debug!(%peer, "TLS handshake not finished in time; dropped");
-            None
-        }
-    }
+    connection
+        .before_first_request("TLS handshake", work)
+        .await
+        .flatten()
 }
 
 /// Reads what the client sent (so closing does not reset the connection before it reads
