@@ -21,6 +21,8 @@ pub(super) struct RequestView {
     method: Method,
     is_http: bool,
     headers: HeaderMap,
+    /// Served by respond's server: the body goes to its socket, not out as messages.
+    pub(super) on_server: bool,
 }
 
 impl RequestView {
@@ -42,6 +44,7 @@ impl RequestView {
             method: scope.method().clone(),
             is_http: scope.is_http(),
             headers,
+            on_server: scope.write_timeout().is_some(),
         }
     }
 

@@ -487,7 +487,7 @@ fn known(
     let body = if decision.pieces.is_empty() {
         Body::empty()
     } else {
-        let plan = Plan::new(decision.pieces, chunk_size);
+        let plan = Plan::new(decision.pieces, chunk_size).warming_up(request.on_server);
         Body::from_source(FileBody::new(
             path,
             None,
@@ -540,7 +540,7 @@ fn with_open_file<E>(
     if decision.pieces.is_empty() {
         return Ok((decision.status, decision.headers, Body::empty()));
     }
-    let mut plan = Plan::new(decision.pieces, chunk_size);
+    let mut plan = Plan::new(decision.pieces, chunk_size).warming_up(request.on_server);
     let preloaded = preload(&file, &path, &mut plan)?;
     let expected = Expected {
         size: metadata.size(),

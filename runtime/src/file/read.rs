@@ -46,6 +46,9 @@ pub(crate) struct Expected {
 pub(crate) struct Plan {
     pieces: VecDeque<Piece>,
     chunk_size: u64,
+    /// Reads of at most [`FIRST_READ`] until the client has proven fast (see
+    /// [`PROVEN_FAST`]): for a body written to a socket by respond's server.
+    warm_up: bool,
 }
 
 /// One step of a plan.
@@ -59,7 +62,15 @@ impl Plan {
         Plan {
             pieces: pieces.into(),
             chunk_size: chunk_size.max(1) as u64,
+            warm_up: false,
         }
+    }
+
+    /// Makes the first reads small when the body goes to a socket of respond's server
+    /// (`to_socket`); a body sent as messages keeps reads of the chunk size, as Starlette's.
+    pub(crate) fn warming_up(mut self, to_socket: bool) -> Self {
+        self.warm_up = to_socket;
+        self
     }
 
     /// The next step, with a read of at most `limit` bytes (and at most the chunk size).
@@ -138,6 +149,17 @@ const RATE_WINDOW: Duration = Duration::from_millis(100);
 /// The largest read for a slow client (see [`SLOW_RATE`]).
 const SLOW_READ: u64 = 16 * 1024;
 
+/// The largest read until a client has proven fast (see [`PROVEN_FAST`]).
+const FIRST_READ: u64 = 32 * 1024;
+
+/// What a client must have taken, at a pace that is not slow, before it gets reads of the
+/// full chunk size. The socket's buffers take the first megabytes at any pace (on loopback
+/// about 1.8 MB), so a client that reads slowly looks fast until they are full and then
+/// stalls at once, with the server's write queue refilled and one more chunk in it: reads of
+/// 32 KiB until then bound that to 96 KiB, against 128 KiB with 64 KiB chunks. A large
+/// download is past this within its first few percent.
+const PROVEN_FAST: u64 = 4 * 1024 * 1024;
+
 /// A client's pace, judged over windows of [`RATE_WINDOW`]: the bytes handed out in one
 /// window decide until the next.
 #[derive(Debug, Default)]
@@ -145,11 +167,27 @@ struct Pace {
     /// When the current window began, and the bytes handed out in it.
     window: Option<(Instant, u64)>,
     slow: bool,
+    /// The bytes handed out in all.
+    sent: u64,
+    /// Whether reads stay at [`FIRST_READ`] until [`PROVEN_FAST`] (see [`Plan::warming_up`]).
+    warm_up: bool,
 }
 
 impl Pace {
+    /// The largest read to make next.
+    fn read_limit(&self) -> u64 {
+        if self.slow {
+            SLOW_READ
+        } else if self.warm_up && self.sent < PROVEN_FAST {
+            FIRST_READ
+        } else {
+            u64::MAX
+        }
+    }
+
     /// Counts `sent` bytes handed out at `now`; whether the client is slow.
     fn record(&mut self, sent: u64, now: Instant) -> bool {
+        self.sent = self.sent.saturating_add(sent);
         let (start, total) = self.window.get_or_insert((now, 0));
         *total += sent;
         let elapsed = now.duration_since(*start);
@@ -193,6 +231,10 @@ impl FileBody {
         length: u64,
     ) -> Self {
         let reads_wait = !cfg!(target_os = "linux") || file.is_none();
+        let pace = Pace {
+            warm_up: plan.warm_up,
+            ..Pace::default()
+        };
         FileBody {
             path,
             file,
@@ -200,7 +242,7 @@ impl FileBody {
             plan,
             queue: preloaded.into_iter().map(Slot::Ready).collect(),
             left: length,
-            pace: Pace::default(),
+            pace,
             reads_wait,
         }
     }
@@ -257,7 +299,7 @@ impl FileBody {
         {
             return Ok(());
         }
-        let limit = if self.pace.slow { SLOW_READ } else { u64::MAX };
+        let limit = self.pace.read_limit();
         while let Some(step) = self.plan.next_step(limit) {
             match step {
                 Step::Bytes(bytes) => self.queue.push_back(Slot::Ready(bytes)),
@@ -463,6 +505,35 @@ fn read_at(file: &File, buffer: &mut [u8], offset: u64) -> io::Result<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reads_stay_small_until_the_client_proves_fast() {
+        let start = Instant::now();
+        let at = |ms: u64| start + Duration::from_millis(ms);
+        assert_eq!(
+            Pace::default().read_limit(),
+            u64::MAX,
+            "messages: full chunks"
+        );
+        let mut pace = Pace {
+            warm_up: true,
+            ..Pace::default()
+        };
+        assert_eq!(pace.read_limit(), FIRST_READ);
+        // The socket's buffers fill at any pace: 2 MiB in 20 ms proves nothing yet.
+        for ms in 0..64 {
+            pace.record(32 * 1024, at(ms / 3));
+        }
+        assert_eq!(pace.read_limit(), FIRST_READ);
+        // Past 4 MiB at a fast pace: full chunks.
+        for ms in 21..=100 {
+            pace.record(32 * 1024, at(ms));
+        }
+        assert_eq!(pace.read_limit(), u64::MAX);
+        // A client that then slows down gets small reads again.
+        pace.record(1024, at(300));
+        assert_eq!(pace.read_limit(), SLOW_READ);
+    }
 
     #[test]
     fn pace_is_judged_per_window_and_both_ways() {
