@@ -64,9 +64,9 @@ const DEFAULT_CHUNK_SIZE: usize = 64 * 1024;
 /// names it, so a hot file costs no open at all. The head is built from that fresh stat every
 /// time.
 ///
-/// A client slower than 1 MiB/s gets reads of at most 16 KiB, so a stalled download holds
-/// little memory. (On a network filesystem, opening and stat'ing may still ask the server;
-/// serve such files from a local copy if that matters.)
+/// On respond's server, reads are at most 32 KiB until a client has taken 4 MiB, and 16 KiB
+/// for one slower than 1 MiB/s, so a stalled download holds little memory. (On a network
+/// filesystem, opening and stat'ing may still ask the server; use a local copy for that.)
 ///
 /// Headers:
 /// - `Content-Type` guessed from the filename (see [`with_filename`](Self::with_filename))
@@ -260,8 +260,8 @@ impl FileResponse {
     }
 
     /// Sets how many bytes each read takes (64 KiB by default; at least 1). Larger chunks
-    /// mean fewer reads. A client that takes less than 1 MiB a second gets reads of at most
-    /// 16 KiB, made when it asks, so a stalled download holds little memory.
+    /// mean fewer reads. On respond's server, reads are at most 32 KiB for a client's first
+    /// 4 MiB and 16 KiB for one slower than 1 MiB/s (see [`FileResponse`]).
     ///
     /// ```
     /// let response = respond::FileResponse::new("video.mp4").with_chunk_size(256 * 1024);
