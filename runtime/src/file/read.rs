@@ -169,16 +169,14 @@ struct Pace {
     slow: bool,
     /// The bytes handed out in all.
     sent: u64,
-    /// Whether reads stay at [`FIRST_READ`] until [`PROVEN_FAST`] (see [`Plan::warming_up`]).
-    warm_up: bool,
 }
 
 impl Pace {
-    /// The largest read to make next.
-    fn read_limit(&self) -> u64 {
+    /// The largest read to make next; `warm_up` as [`Plan::warming_up`] set it.
+    fn read_limit(&self, warm_up: bool) -> u64 {
         if self.slow {
             SLOW_READ
-        } else if self.warm_up && self.sent < PROVEN_FAST {
+        } else if warm_up && self.sent < PROVEN_FAST {
             FIRST_READ
         } else {
             u64::MAX
@@ -231,10 +229,6 @@ impl FileBody {
         length: u64,
     ) -> Self {
         let reads_wait = !cfg!(target_os = "linux") || file.is_none();
-        let pace = Pace {
-            warm_up: plan.warm_up,
-            ..Pace::default()
-        };
         FileBody {
             path,
             file,
@@ -242,7 +236,7 @@ impl FileBody {
             plan,
             queue: preloaded.into_iter().map(Slot::Ready).collect(),
             left: length,
-            pace,
+            pace: Pace::default(),
             reads_wait,
         }
     }
@@ -299,7 +293,7 @@ impl FileBody {
         {
             return Ok(());
         }
-        let limit = self.pace.read_limit();
+        let limit = self.pace.read_limit(self.plan.warm_up);
         while let Some(step) = self.plan.next_step(limit) {
             match step {
                 Step::Bytes(bytes) => self.queue.push_back(Slot::Ready(bytes)),
@@ -510,29 +504,22 @@ mod tests {
     fn reads_stay_small_until_the_client_proves_fast() {
         let start = Instant::now();
         let at = |ms: u64| start + Duration::from_millis(ms);
-        assert_eq!(
-            Pace::default().read_limit(),
-            u64::MAX,
-            "messages: full chunks"
-        );
-        let mut pace = Pace {
-            warm_up: true,
-            ..Pace::default()
-        };
-        assert_eq!(pace.read_limit(), FIRST_READ);
+        let mut pace = Pace::default();
+        assert_eq!(pace.read_limit(false), u64::MAX, "messages: full chunks");
+        assert_eq!(pace.read_limit(true), FIRST_READ);
         // The socket's buffers fill at any pace: 2 MiB in 20 ms proves nothing yet.
         for ms in 0..64 {
             pace.record(32 * 1024, at(ms / 3));
         }
-        assert_eq!(pace.read_limit(), FIRST_READ);
+        assert_eq!(pace.read_limit(true), FIRST_READ);
         // Past 4 MiB at a fast pace: full chunks.
         for ms in 21..=100 {
             pace.record(32 * 1024, at(ms));
         }
-        assert_eq!(pace.read_limit(), u64::MAX);
+        assert_eq!(pace.read_limit(true), u64::MAX);
         // A client that then slows down gets small reads again.
         pace.record(1024, at(300));
-        assert_eq!(pace.read_limit(), SLOW_READ);
+        assert_eq!(pace.read_limit(true), SLOW_READ);
     }
 
     #[test]
