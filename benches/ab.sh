@@ -6,10 +6,12 @@
 # the servers take turns for ROUNDS rounds, and the median server CPU per request (utime +
 # stime ticks from /proc over wrk's request count) and req/s are printed per BIN:KIND.
 # Example: benches/ab.sh 5 5 /plain /tmp/before:respond /tmp/after:respond /tmp/after:hyper
+# WRK_ARGS replaces `-c64` (e.g. WRK_ARGS='-c4 -H "Accept-Encoding: gzip"').
 set -euo pipefail
 ROUNDS=$1; DURATION=$2; ROUTE=$3; shift 3
 PORT=${PORT:-3950}
 TICKS=$(getconf CLK_TCK)
+eval "EXTRA=(${WRK_ARGS:--c64})"
 RESULTS=$(mktemp)
 for _ in $(seq 1 "$ROUNDS"); do
     for spec in "$@"; do
@@ -21,7 +23,7 @@ for _ in $(seq 1 "$ROUNDS"); do
             sleep 0.05
         done
         before=$(awk '{print $14 + $15}' "/proc/$pid/stat")
-        output=$(taskset -c 1 wrk -t1 -c64 -d"${DURATION}s" "http://127.0.0.1:$PORT$ROUTE" 2>&1)
+        output=$(taskset -c 1 wrk -t1 "${EXTRA[@]}" -d"${DURATION}s" "http://127.0.0.1:$PORT$ROUTE" 2>&1)
         after=$(awk '{print $14 + $15}' "/proc/$pid/stat")
         kill "$pid"; wait "$pid" 2>/dev/null || true
         requests=$(awk '/requests in/ {print $1}' <<<"$output")

@@ -173,6 +173,51 @@ async fn files_directories_and_redirects() {
     assert_eq!(again.status(), 304);
 }
 
+/// A file served lately is sent from the open-file cache while its path still names it;
+/// whatever changes under the path (in place, a rename over it, a link out of the root, a
+/// swapped root) is seen by the very next request.
+#[cfg(unix)]
+#[tokio::test]
+async fn a_hot_file_follows_every_change_of_its_path() {
+    use std::os::unix::fs::symlink;
+    let dir = tree();
+    let releases = dir.path().join("releases");
+    for (release, text) in [("1", "release one"), ("2", "release two")] {
+        std::fs::create_dir_all(releases.join(release)).unwrap();
+        std::fs::write(releases.join(release).join("v.txt"), text).unwrap();
+    }
+    symlink(releases.join("1"), dir.path().join("current")).unwrap();
+    let client = TestClient::new(StaticFiles::new(root(&dir)));
+    let get = |path: &'static str| client.get(path).send();
+
+    let first = get("/a.txt").await;
+    assert_eq!(get("/a.txt").await.text(), "0123456789");
+    // Written in place (the same file): the new bytes, length and validators at once.
+    std::fs::write(root(&dir).join("a.txt"), "abc").unwrap();
+    let in_place = get("/a.txt").await;
+    assert_eq!(in_place.text(), "abc");
+    assert_eq!(in_place.header("content-length"), Some("3"));
+    assert_ne!(in_place.header("etag"), first.header("etag"));
+    // Replaced by a rename, as a deploy does.
+    std::fs::write(dir.path().join("staged"), "renamed over").unwrap();
+    std::fs::rename(dir.path().join("staged"), root(&dir).join("a.txt")).unwrap();
+    assert_eq!(get("/a.txt").await.text(), "renamed over");
+    // Replaced by a link out of the root: refused, as if it had never been served.
+    assert_eq!(get("/app.js").await.status(), 200);
+    std::fs::remove_file(root(&dir).join("app.js")).unwrap();
+    symlink("../secret.txt", root(&dir).join("app.js")).unwrap();
+    let escaped = get("/app.js").await;
+    assert_eq!(escaped.status(), 404);
+    assert_ne!(escaped.text(), "SECRET");
+    // A root that is a link swapped at each deploy serves the new release at once.
+    let client = TestClient::new(StaticFiles::new(dir.path().join("current")));
+    assert_eq!(client.get("/v.txt").send().await.text(), "release one");
+    assert_eq!(client.get("/v.txt").send().await.text(), "release one");
+    std::fs::remove_file(dir.path().join("current")).unwrap();
+    symlink(releases.join("2"), dir.path().join("current")).unwrap();
+    assert_eq!(client.get("/v.txt").send().await.text(), "release two");
+}
+
 #[tokio::test]
 async fn every_option() {
     let dir = tree();

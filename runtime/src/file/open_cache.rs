@@ -282,7 +282,7 @@ impl OpenFileCache {
 /// The file at `path` and a fresh stat of it, without waiting: from the cache when the path
 /// still names the file cached, else opened by the non-blocking fast path (and cached).
 #[cfg(target_os = "linux")]
-pub(super) fn opened_without_waiting(path: &Path) -> Option<(Arc<File>, Metadata)> {
+pub(crate) fn opened_without_waiting(path: &Path) -> Option<(Arc<File>, Metadata)> {
     let cache = OpenFileCache::global();
     cache.lookup(path).or_else(|| {
         let (file, stat) = super::cached::open(path)?;

@@ -17,11 +17,14 @@
 //! With links allowed to leave the root, neither checks where they point; the names are
 //! still plain (see `path`), so the path itself never climbs out.
 //!
-//! The root is resolved for each request, so a root that is itself a link swapped at each
-//! deploy (`current -> releases/42`) serves the new release at once. The file is then
-//! opened by path by `FileResponse`: whoever can change the links inside the root between
-//! the check and the open could still redirect that open, so do not give untrusted parties
-//! write access to a served tree and links in it.
+//! The root is resolved for each request that needs it, so a root that is itself a link
+//! swapped at each deploy (`current -> releases/42`) serves the new release at once. A
+//! regular file that passed [`Cached`]'s check is remembered with its identity (see
+//! `verified`): while its path names the same file, later requests send it from the
+//! open-file cache after one `statx`, without resolving it under the root again. Files are
+//! opened by path: whoever can change the links inside the root between the check and the
+//! open could still redirect that open, so do not give untrusted parties write access to a
+//! served tree and links in it.
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -153,6 +156,7 @@ mod cached {
     use rustix::fs::{CWD, FileType, Mode, OFlags, ResolveFlags, fstat, openat2};
     use rustix::io::Errno;
 
+    use super::super::verified::{Opened, Verified};
     use super::{Entry, Probe};
 
     /// Cleared when the kernel (or a seccomp filter) refuses `openat2` altogether.
@@ -162,47 +166,92 @@ mod cached {
         io::Error::from(io::ErrorKind::WouldBlock)
     }
 
-    /// The Linux probe that never waits: the root opened with `O_PATH`, and each path
-    /// resolved beneath it from the kernel's caches.
+    /// The Linux probe that never waits: a path verified before and still naming the same
+    /// file is answered from the open-file cache (see `verified`); any other is resolved
+    /// beneath the root, opened with `O_PATH` on the first such question, from the
+    /// kernel's caches.
     #[derive(Debug)]
-    pub(crate) struct Cached {
-        root: OwnedFd,
+    pub(crate) struct Cached<'a> {
+        root_path: &'a Path,
+        root: Option<OwnedFd>,
         resolve: ResolveFlags,
+        verified: &'a Verified,
+        /// The last file found open for a verified path.
+        opened: Option<Opened>,
     }
 
-    impl Cached {
-        /// Opens `root`, or says [`io::ErrorKind::WouldBlock`] when that cannot be done
-        /// without waiting (or at all this way).
-        pub(crate) fn new(root: &Path, follow_symlinks: bool) -> io::Result<Self> {
+    impl<'a> Cached<'a> {
+        /// A probe of `root`, or [`io::ErrorKind::WouldBlock`] when this kernel cannot
+        /// answer this way at all.
+        pub(crate) fn new(
+            root: &'a Path,
+            follow_symlinks: bool,
+            verified: &'a Verified,
+        ) -> io::Result<Self> {
             if !AVAILABLE.load(Ordering::Relaxed) {
                 return Err(would_block());
             }
-            let flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC;
-            let root = match openat2(CWD, root, flags, Mode::empty(), ResolveFlags::CACHED) {
-                Ok(root) => root,
-                Err(Errno::NOSYS | Errno::PERM | Errno::INVAL) => {
-                    AVAILABLE.store(false, Ordering::Relaxed);
-                    return Err(would_block());
-                }
-                Err(_) => return Err(would_block()),
-            };
             let mut resolve = ResolveFlags::CACHED | ResolveFlags::NO_MAGICLINKS;
             if !follow_symlinks {
                 resolve |= ResolveFlags::BENEATH;
             }
-            Ok(Cached { root, resolve })
+            Ok(Cached {
+                root_path: root,
+                root: None,
+                resolve,
+                verified,
+                opened: None,
+            })
+        }
+
+        /// The file found open for the last verified path asked, if any: what
+        /// [`FileResponse::from_open_file`](crate::FileResponse) sends.
+        pub(crate) fn take_opened(&mut self) -> Option<Opened> {
+            self.opened.take()
+        }
+
+        /// The root, opened on first use (or [`io::ErrorKind::WouldBlock`]).
+        fn root(&mut self) -> io::Result<&OwnedFd> {
+            if self.root.is_none() {
+                let flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC;
+                match openat2(
+                    CWD,
+                    self.root_path,
+                    flags,
+                    Mode::empty(),
+                    ResolveFlags::CACHED,
+                ) {
+                    Ok(root) => self.root = Some(root),
+                    Err(Errno::NOSYS | Errno::PERM | Errno::INVAL) => {
+                        AVAILABLE.store(false, Ordering::Relaxed);
+                        return Err(would_block());
+                    }
+                    Err(_) => return Err(would_block()),
+                }
+            }
+            self.root.as_ref().ok_or_else(would_block)
         }
     }
 
-    impl Probe for Cached {
+    impl Probe for Cached<'_> {
         fn entry(&mut self, relative: &str) -> io::Result<Entry> {
+            if let Some(opened) = self.verified.opened(self.root_path, relative) {
+                self.opened = Some(opened);
+                return Ok(Entry::File);
+            }
             let path = if relative.is_empty() { "." } else { relative };
             let flags = OFlags::PATH | OFlags::CLOEXEC;
-            match openat2(&self.root, path, flags, Mode::empty(), self.resolve) {
+            let resolve = self.resolve;
+            match openat2(self.root()?, path, flags, Mode::empty(), resolve) {
                 Ok(fd) => {
                     let stat = fstat(&fd).map_err(|_| would_block())?;
                     let kind = FileType::from_raw_mode(stat.st_mode);
                     Ok(if kind.is_file() {
+                        // `st_dev` and `st_ino` are narrower on some targets.
+                        #[allow(clippy::useless_conversion)]
+                        let (device, inode) = (u64::from(stat.st_dev), u64::from(stat.st_ino));
+                        self.verified.remember(relative, device, inode);
+                        self.opened = self.verified.opened(self.root_path, relative);
                         Entry::File
                     } else if kind.is_dir() {
                         Entry::Directory
@@ -252,7 +301,8 @@ mod tests {
         assert_eq!(open.entry("out").unwrap(), Entry::File);
 
         #[cfg(target_os = "linux")]
-        if let Ok(mut cached) = Cached::new(&root, false) {
+        let verified = super::super::verified::Verified::default();
+        if let Ok(mut cached) = Cached::new(&root, false, &verified) {
             // Each answer is either the blocking probe's, or a request to ask it.
             for path in [
                 "dir/a.txt",

@@ -14,6 +14,8 @@ pub(crate) mod lookup;
 mod not_found;
 pub(crate) mod path;
 pub(crate) mod resolve;
+#[cfg(target_os = "linux")]
+mod verified;
 
 use std::future::Future;
 use std::io;
@@ -31,6 +33,12 @@ use crate::response::Response;
 use cache::CachePolicy;
 use encoding::{Accepted, Coding};
 use resolve::{Chosen, Outcome, Rules};
+
+/// A file found open by the lookup (only Linux has them).
+#[cfg(target_os = "linux")]
+use verified::Opened;
+#[cfg(not(target_os = "linux"))]
+type Opened = std::convert::Infallible;
 
 /// A directory served as static files: Starlette's `StaticFiles`, tower-http's `ServeDir`.
 ///
@@ -107,6 +115,9 @@ struct Config {
     codings: Vec<Coding>,
     cache: CachePolicy,
     follow_symlinks: bool,
+    /// Files found beneath the root lately (Linux).
+    #[cfg(target_os = "linux")]
+    verified: verified::Verified,
 }
 
 impl StaticFiles {
@@ -131,6 +142,8 @@ impl StaticFiles {
                 codings: Vec::new(),
                 cache: CachePolicy::default(),
                 follow_symlinks: false,
+                #[cfg(target_os = "linux")]
+                verified: verified::Verified::default(),
             }),
         }
     }
@@ -390,9 +403,9 @@ impl StaticFiles {
             return Ok(not_found());
         };
         let accepted = encoding::negotiate(scope.headers(), &self.config.codings);
-        let outcome = self.lookup(raw, accepted).await?;
+        let (outcome, opened) = self.lookup(raw, accepted).await?;
         Ok(match outcome {
-            Outcome::File(chosen) => self.file(&chosen, false),
+            Outcome::File(chosen) => self.file(&chosen, false, opened),
             Outcome::AddSlash => {
                 let location = directory::add_slash_location(scope.raw_path(), scope.query());
                 // Made of the path and query as sent: already percent-encoded.
@@ -400,7 +413,7 @@ impl StaticFiles {
                     .with_status(StatusCode::TEMPORARY_REDIRECT)
                     .with_header(LOCATION, location)
             }
-            Outcome::NotFound(Some(page)) => self.file(&page, true),
+            Outcome::NotFound(Some(page)) => self.file(&page, true, opened),
             Outcome::NotFound(None) => not_found(),
             Outcome::NotAcceptable => plain(StatusCode::NOT_ACCEPTABLE, "Not Acceptable")
                 .with_header(VARY, HeaderValue::from_static("accept-encoding")),
@@ -417,12 +430,16 @@ impl StaticFiles {
         }
     }
 
-    async fn lookup(&self, raw: &str, accepted: Accepted) -> Result<Outcome> {
+    /// What to answer, and the file found open for it when the answer came from a verified
+    /// path (Linux).
+    async fn lookup(&self, raw: &str, accepted: Accepted) -> Result<(Outcome, Option<Opened>)> {
         let config = &self.config;
         #[cfg(target_os = "linux")]
-        if let Ok(mut probe) = lookup::Cached::new(&config.root, config.follow_symlinks) {
+        if let Ok(mut probe) =
+            lookup::Cached::new(&config.root, config.follow_symlinks, &config.verified)
+        {
             match resolve::resolve(&mut probe, &config.rules, raw, &accepted) {
-                Ok(outcome) => return Ok(outcome),
+                Ok(outcome) => return Ok((outcome, probe.take_opened())),
                 Err(error) if error.kind() == io::ErrorKind::WouldBlock => {}
                 Err(error) => return Err(Error::Io(error)),
             }
@@ -434,7 +451,7 @@ impl StaticFiles {
             resolve::resolve(&mut probe, &config.rules, &raw, &accepted)
         });
         match trip.await {
-            Ok(outcome) => outcome.map_err(|error| {
+            Ok(outcome) => outcome.map(|outcome| (outcome, None)).map_err(|error| {
                 tracing::warn!(root = %self.config.root.display(), %error, "static file lookup failed");
                 Error::Io(error)
             }),
@@ -442,10 +459,19 @@ impl StaticFiles {
         }
     }
 
-    /// The response for a chosen file (html mode's 404 page when `missing`).
-    fn file(&self, chosen: &Chosen, missing: bool) -> Response {
+    /// The response for a chosen file (html mode's 404 page when `missing`), sent from the
+    /// file found `opened` when that is the one.
+    fn file(&self, chosen: &Chosen, missing: bool, opened: Option<Opened>) -> Response {
         let config = &self.config;
-        let mut file = FileResponse::new(config.root.join(chosen.stored()));
+        let stored = chosen.stored();
+        let path = config.root.join(&stored);
+        let mut file = match opened {
+            #[cfg(target_os = "linux")]
+            Some(opened) if *opened.relative == *stored => {
+                FileResponse::from_open_file(&path, opened.file, opened.stat)
+            }
+            _ => FileResponse::new(path),
+        };
         if let Some(coding) = chosen.coding {
             let media_type = mime_guess::from_path(&chosen.relative)
                 .first_raw()
