@@ -6,7 +6,7 @@ use http::header::{
     IF_MATCH, IF_MODIFIED_SINCE, IF_NONE_MATCH, IF_RANGE, IF_UNMODIFIED_SINCE, LAST_MODIFIED,
     RANGE,
 };
-use http::{HeaderMap, HeaderValue, Method, StatusCode};
+use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 
 use super::conditional::{self, Precondition, Validators};
 use super::range::{self, RangeRequest};
@@ -27,16 +27,19 @@ pub(super) struct RequestView {
 
 impl RequestView {
     pub(super) fn new(scope: &Scope) -> Self {
-        let mut headers = HeaderMap::new();
-        for name in [
+        const ASKED: [HeaderName; 6] = [
             RANGE,
             IF_RANGE,
             IF_MATCH,
             IF_NONE_MATCH,
             IF_MODIFIED_SINCE,
             IF_UNMODIFIED_SINCE,
-        ] {
-            for value in scope.headers().get_all(&name) {
+        ];
+        // One pass over the request's headers (comparing standard names is cheap), rather
+        // than a lookup per name asked: most requests carry none of them.
+        let mut headers = HeaderMap::new();
+        for (name, value) in scope.headers() {
+            if ASKED.contains(name) {
                 headers.append(name.clone(), value.clone());
             }
         }

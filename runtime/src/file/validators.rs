@@ -15,6 +15,26 @@ const YEAR_10000: Duration = Duration::from_secs(253_402_300_800);
 /// Times before the epoch get a `-` sign, so they never panic and never collide.
 pub(crate) fn etag(size: u64, modified: Option<SystemTime>) -> Option<HeaderValue> {
     let modified = modified?;
+    // A hot file has the same size and time request after request: the last tag written is
+    // kept per thread and shared, as `last_modified` does.
+    thread_local! {
+        static LAST: std::cell::RefCell<Option<(u64, SystemTime, HeaderValue)>> =
+            const { std::cell::RefCell::new(None) };
+    }
+    LAST.with_borrow_mut(|last| match last {
+        Some((seen_size, seen_time, tag)) if *seen_size == size && *seen_time == modified => {
+            Some(tag.clone())
+        }
+        _ => {
+            let tag = write_etag(size, modified)?;
+            *last = Some((size, modified, tag.clone()));
+            Some(tag)
+        }
+    })
+}
+
+/// [`etag`] written out.
+fn write_etag(size: u64, modified: SystemTime) -> Option<HeaderValue> {
     let (before_epoch, offset) = match modified.duration_since(UNIX_EPOCH) {
         Ok(after) => (false, after),
         Err(before) => (true, before.duration()),
@@ -104,6 +124,19 @@ pub(crate) fn parse_date(value: &HeaderValue) -> Option<SystemTime> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_tag_kept_per_thread_is_used_only_for_the_same_size_and_time() {
+        let at = UNIX_EPOCH + Duration::new(1_700_000_000, 1);
+        let later = at + Duration::from_nanos(1);
+        let tags = [(20, at), (21, at), (20, at), (20, later), (20, later)]
+            .map(|(size, time)| etag(size, Some(time)).unwrap());
+        assert_eq!(tags[0], "\"14-6553f100.1\"");
+        assert_eq!(tags[1], "\"15-6553f100.1\"");
+        assert_eq!(tags[2], tags[0]);
+        assert_eq!(tags[3], "\"14-6553f100.2\"");
+        assert_eq!(tags[4], tags[3]);
+    }
 
     #[test]
     fn etag_is_strong_and_never_panics() {
