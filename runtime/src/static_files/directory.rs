@@ -27,20 +27,33 @@ pub(crate) fn target(
     mapped: &Mapped,
     index: Option<&str>,
 ) -> io::Result<Target> {
+    let index_of = |directory: &str, index: &str| {
+        if directory.is_empty() {
+            index.to_owned()
+        } else {
+            format!("{directory}/{index}")
+        }
+    };
+    if mapped.trailing_slash {
+        // Behind a slash only an index is served, so it alone is asked: a file under the
+        // path proves the path a directory (under a file, or nothing, it is missing).
+        let Some(index) = index else {
+            return Ok(Target::Missing);
+        };
+        let path = index_of(&mapped.relative, index);
+        return Ok(match probe.entry(&path)? {
+            Entry::File => Target::File(path),
+            Entry::Directory | Entry::Missing => Target::Missing,
+        });
+    }
     match probe.entry(&mapped.relative)? {
-        Entry::File if !mapped.trailing_slash => Ok(Target::File(mapped.relative.clone())),
-        Entry::File | Entry::Missing => Ok(Target::Missing),
+        Entry::File => Ok(Target::File(mapped.relative.clone())),
+        Entry::Missing => Ok(Target::Missing),
         Entry::Directory => {
             let Some(index) = index else {
                 return Ok(Target::Missing);
             };
-            let path = if mapped.relative.is_empty() {
-                index.to_owned()
-            } else {
-                format!("{}/{index}", mapped.relative)
-            };
-            match probe.entry(&path)? {
-                Entry::File if mapped.trailing_slash => Ok(Target::File(path)),
+            match probe.entry(&index_of(&mapped.relative, index))? {
                 Entry::File => Ok(Target::AddSlash),
                 Entry::Directory | Entry::Missing => Ok(Target::Missing),
             }
@@ -111,6 +124,7 @@ mod tests {
         assert_eq!(resolve("/empty", index), Target::Missing);
         assert_eq!(resolve("/a.txt", index), Target::File("a.txt".into()));
         assert_eq!(resolve("/a.txt/", index), Target::Missing);
+        assert_eq!(resolve("/nothing/", index), Target::Missing);
         assert_eq!(resolve("/docs/", None), Target::Missing);
         assert_eq!(resolve("/docs", None), Target::Missing);
     }
