@@ -40,7 +40,7 @@ pub use disposition::DispositionType;
 pub use metadata::FileMetadata;
 pub use open_cache::OpenFileCache;
 #[cfg(target_os = "linux")]
-pub(crate) use open_cache::opened_without_waiting;
+pub(crate) use open_cache::{cached_file, opened_without_waiting};
 
 use decide::set_validators;
 use media_type::guess_type;

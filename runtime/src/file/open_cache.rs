@@ -279,6 +279,13 @@ impl OpenFileCache {
     }
 }
 
+/// The file at `path` and a fresh stat of it when the cache holds it and the path still
+/// names it (one `statx`); `None` otherwise, with nothing opened.
+#[cfg(target_os = "linux")]
+pub(crate) fn cached_file(path: &Path) -> Option<(Arc<File>, Metadata)> {
+    OpenFileCache::global().lookup(path)
+}
+
 /// The file at `path` and a fresh stat of it, without waiting: from the cache when the path
 /// still names the file cached, else opened by the non-blocking fast path (and cached).
 #[cfg(target_os = "linux")]

@@ -250,8 +250,9 @@ mod cached {
                         // `st_dev` and `st_ino` are narrower on some targets.
                         #[allow(clippy::useless_conversion)]
                         let (device, inode) = (u64::from(stat.st_dev), u64::from(stat.st_ino));
-                        self.verified.remember(relative, device, inode);
-                        self.opened = self.verified.opened(self.root_path, relative);
+                        self.opened =
+                            self.verified
+                                .remember(self.root_path, relative, device, inode);
                         Entry::File
                     } else if kind.is_dir() {
                         Entry::Directory

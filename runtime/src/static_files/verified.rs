@@ -23,7 +23,7 @@ use std::os::unix::fs::MetadataExt as _;
 use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use crate::file::opened_without_waiting;
+use crate::file::{cached_file, opened_without_waiting};
 
 /// Paths remembered at most: past it the map starts afresh (a path then costs one full
 /// check again).
@@ -61,25 +61,46 @@ pub(crate) struct Opened {
 }
 
 impl Verified {
-    /// Remembers that `relative` passed the full check as the regular file `device`/`inode`.
-    pub(crate) fn remember(&self, relative: &str, device: u64, inode: u64) {
-        let mut paths = self.paths.lock().unwrap_or_else(PoisonError::into_inner);
-        if paths.len() >= CAPACITY && !paths.contains_key(relative) {
-            paths.clear();
+    /// Remembers that `relative` (under `root`) just passed the full check as the regular
+    /// file `device`/`inode`, and opens it by path into the open-file cache, as
+    /// `FileResponse` would; the file is handed back only if it is the one checked.
+    pub(crate) fn remember(
+        &self,
+        root: &Path,
+        relative: &str,
+        device: u64,
+        inode: u64,
+    ) -> Option<Opened> {
+        let known = Identity { device, inode };
+        {
+            let mut paths = self.paths.lock().unwrap_or_else(PoisonError::into_inner);
+            if paths.len() >= CAPACITY && !paths.contains_key(relative) {
+                paths.clear();
+            }
+            paths.insert(Box::from(relative), known);
         }
-        paths.insert(Box::from(relative), Identity { device, inode });
+        let (file, stat) = opened_without_waiting(&root.join(relative))?;
+        Opened::of(relative, file, stat, known)
     }
 
-    /// The open file for `relative` (under `root`) when it passed the full check and the
-    /// path still names that file: from the open-file cache (one `statx`), else opened by
-    /// path there and then, without waiting. `None` asks for the full check.
+    /// The open file for `relative` (under `root`) when it passed the full check, the
+    /// open-file cache holds it, and a fresh `statx` of the path shows that same file; `None`
+    /// asks for the full check. Nothing is opened here: a path that now leads elsewhere is
+    /// only stat'ed.
     pub(crate) fn opened(&self, root: &Path, relative: &str) -> Option<Opened> {
         let known = *self
             .paths
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .get(relative)?;
-        let (file, stat) = opened_without_waiting(&root.join(relative))?;
+        let (file, stat) = cached_file(&root.join(relative))?;
+        Opened::of(relative, file, stat, known)
+    }
+}
+
+impl Opened {
+    /// `file` for `relative`, if its fresh `stat` shows the file `known`.
+    fn of(relative: &str, file: Arc<File>, stat: Metadata, known: Identity) -> Option<Self> {
         let found = Identity {
             device: stat.dev(),
             inode: stat.ino(),
@@ -106,10 +127,21 @@ mod tests {
 
         let verified = Verified::default();
         assert!(verified.opened(&root, "a.txt").is_none(), "never checked");
-        verified.remember("a.txt", stat.dev(), stat.ino());
-        let opened = verified.opened(&root, "a.txt").expect("verified");
+        let opened = verified.remember(&root, "a.txt", stat.dev(), stat.ino());
+        assert_eq!(opened.expect("opened as checked").stat.len(), 5);
+        let opened = verified
+            .opened(&root, "a.txt")
+            .expect("verified and cached");
         assert_eq!(&*opened.relative, "a.txt");
         assert_eq!(opened.stat.len(), 5);
+        // Another file than the one checked is not handed back.
+        assert!(
+            verified
+                .remember(&root, "a.txt", stat.dev(), stat.ino() + 1)
+                .is_none()
+        );
+        assert!(verified.opened(&root, "a.txt").is_none());
+        verified.remember(&root, "a.txt", stat.dev(), stat.ino());
 
         // Replaced under its name (a new inode): the full check again.
         let staged = root.join("a.txt.new");
