@@ -192,9 +192,11 @@ impl FileResponse {
         FileResponse::build(path.as_ref(), Some(metadata.into()))
     }
 
-    /// A response for a file the caller has just had from [`opened_without_waiting`], with
-    /// the fresh stat of its path that came with it: sent at once, it costs no second stat. (For [`StaticFiles`](crate::StaticFiles), which checks the
-    /// file's identity against the one it found under its root.)
+    /// A response for a file the caller has just had from the open-file cache
+    /// ([`cached_file`] or [`opened_without_waiting`]), with the fresh stat of its path that
+    /// came with it: sent at once, it costs no second stat. (For
+    /// [`StaticFiles`](crate::StaticFiles), which checks the file's identity against the one
+    /// it found under its root.)
     #[cfg(target_os = "linux")]
     pub(crate) fn from_open_file(path: &Path, file: Arc<std::fs::File>, stat: Metadata) -> Self {
         let mut response = FileResponse::build(path, None);

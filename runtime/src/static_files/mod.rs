@@ -464,13 +464,12 @@ impl StaticFiles {
     fn file(&self, chosen: &Chosen, missing: bool, opened: Option<Opened>) -> Response {
         let config = &self.config;
         let stored = chosen.stored();
-        let path = config.root.join(&stored);
         let mut file = match opened {
             #[cfg(target_os = "linux")]
             Some(opened) if *opened.relative == *stored => {
-                FileResponse::from_open_file(&path, opened.file, opened.stat)
+                FileResponse::from_open_file(&opened.path, opened.file, opened.stat)
             }
-            _ => FileResponse::new(path),
+            _ => FileResponse::new(config.root.join(&stored)),
         };
         if let Some(coding) = chosen.coding {
             let media_type = mime_guess::from_path(&chosen.relative)

@@ -20,7 +20,7 @@
 use std::collections::HashMap;
 use std::fs::{File, Metadata};
 use std::os::unix::fs::MetadataExt as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::file::{cached_file, opened_without_waiting};
@@ -56,6 +56,8 @@ impl Clone for Verified {
 pub(crate) struct Opened {
     /// The path under the root, as the probe was asked.
     pub(crate) relative: Box<str>,
+    /// The path opened: the root joined with `relative`.
+    pub(crate) path: PathBuf,
     pub(crate) file: Arc<File>,
     pub(crate) stat: Metadata,
 }
@@ -79,8 +81,9 @@ impl Verified {
             }
             paths.insert(Box::from(relative), known);
         }
-        let (file, stat) = opened_without_waiting(&root.join(relative))?;
-        Opened::of(relative, file, stat, known)
+        let path = root.join(relative);
+        let (file, stat) = opened_without_waiting(&path)?;
+        Opened::of(relative, path, file, stat, known)
     }
 
     /// The open file for `relative` (under `root`) when it passed the full check, the
@@ -93,20 +96,28 @@ impl Verified {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .get(relative)?;
-        let (file, stat) = cached_file(&root.join(relative))?;
-        Opened::of(relative, file, stat, known)
+        let path = root.join(relative);
+        let (file, stat) = cached_file(&path)?;
+        Opened::of(relative, path, file, stat, known)
     }
 }
 
 impl Opened {
-    /// `file` for `relative`, if its fresh `stat` shows the file `known`.
-    fn of(relative: &str, file: Arc<File>, stat: Metadata, known: Identity) -> Option<Self> {
+    /// `file`, opened at `path` for `relative`, if its fresh `stat` shows the file `known`.
+    fn of(
+        relative: &str,
+        path: PathBuf,
+        file: Arc<File>,
+        stat: Metadata,
+        known: Identity,
+    ) -> Option<Self> {
         let found = Identity {
             device: stat.dev(),
             inode: stat.ino(),
         };
         (found == known).then(|| Opened {
             relative: Box::from(relative),
+            path,
             file,
             stat,
         })
