@@ -1,5 +1,5 @@
-//! `#[response]` on structs and enums: the generated `IntoResponse` impl and the inherent
-//! builder methods, from each struct's or variant's [`Shape`].
+//! `#[response]` on structs and enums: the generated impls and methods,
+//! from each struct's or variant's [`Shape`].
 
 use std::collections::BTreeSet;
 
@@ -385,7 +385,7 @@ pub(crate) fn expand_enum(
     (quote!(#item), generated)
 }
 
-/// The `IntoResponse` impl and the inherent methods.
+/// The `IntoResponse` and `TypedResponse` impls, and the inherent `into_response`.
 fn generate(
     name: &Ident,
     vis: &Visibility,
@@ -426,10 +426,25 @@ fn generate(
 
         #axum
 
-        // The inherent methods, from a `macro_rules!` of respond: each forwards to one
-        // generic function there, so a crate of many typed responses stays cheap to build.
-        ::respond::__private::typed_methods! {
-            [#impl_generics] [#name #ty_generics] [#where_clause] [#vis]
+        // The builder and sending methods are `TypedResponse`'s provided methods, written
+        // once in respond instead of once per type (a crate of many typed responses compiles
+        // as fast as the same impls written by hand); the import makes them callable in the
+        // declaring module as they are, like inherent methods. `into_response` stays
+        // inherent, so it wins over axum's trait method when both traits are in scope.
+        impl #impl_generics ::respond::TypedResponse for #name #ty_generics #where_clause {}
+
+        #[allow(unused_imports)]
+        use ::respond::TypedResponse as _;
+
+        #[allow(dead_code)]
+        impl #impl_generics #name #ty_generics #where_clause {
+            /// This value as a plain [`Response`](::respond::Response), as sending it would
+            /// produce. The other methods come from
+            /// [`TypedResponse`](::respond::TypedResponse).
+            #[inline]
+            #vis fn into_response(self) -> ::respond::Response {
+                ::respond::IntoResponse::into_response(self)
+            }
         }
     }
 }

@@ -43,7 +43,7 @@ pub use respond_macros::cookie;
 #[doc = include_str!("../docs/response.md")]
 pub use respond_macros::response;
 
-pub use response::{IntoResponse, Response};
+pub use response::{IntoResponse, Response, TypedResponse};
 /// The TLS library behind [`TlsConfig`], for configurations built by hand
 /// ([`TlsConfig::from_rustls`]).
 #[cfg(feature = "tls")]

@@ -251,6 +251,39 @@ async fn builder_methods_give_a_plain_response() {
     assert!(http.headers().get("content-length").is_none());
 }
 
+mod notices {
+    #[respond::response(media_type = "text/plain", status = 410)]
+    pub(crate) struct Gone(pub(crate) &'static str);
+}
+
+/// From another module the methods come with `respond::TypedResponse`, and behave as in
+/// the declaring module.
+async fn gone_app(scope: Scope, mut receive: Receiver, mut send: Sender) -> respond::Result<()> {
+    use respond::TypedResponse;
+    notices::Gone("moved away")
+        .with_header("x-moved", "1")
+        .send(&scope, &mut receive, &mut send)
+        .await
+}
+
+#[tokio::test]
+async fn typed_methods_work_from_another_module_with_the_trait() {
+    let response = TestClient::new(gone_app).get("/").send().await;
+    assert_eq!(response.status(), 410);
+    assert_eq!(response.header("x-moved"), Some("1"));
+    assert_eq!(response.header("content-length"), Some("10"));
+    assert_eq!(response.text(), "moved away");
+
+    use respond::TypedResponse;
+    let http = notices::Gone("x")
+        .with_status(StatusCode::OK)
+        .into_http(&Scope::new(Method::HEAD, "/"))
+        .await
+        .unwrap();
+    assert_eq!(http.status(), 200);
+    assert_eq!(http.headers()["content-length"], "1");
+}
+
 #[tokio::test]
 async fn values_known_at_run_time_are_checked_at_run_time() {
     let bad_header = Page {

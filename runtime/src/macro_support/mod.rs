@@ -17,14 +17,6 @@ use crate::response::{IntoResponse, Response};
 
 pub use serde::Serialize;
 
-mod methods;
-/// The inherent methods of a typed response (see `methods.rs`).
-pub use crate::__respond_typed_methods as typed_methods;
-pub use methods::{
-    HeaderNameArg, HeaderValueArg, Resolving, Sending, StatusArg, into_http, send, with_cookie,
-    with_header, with_status,
-};
-
 #[cfg(feature = "axum")]
 pub use axum_core;
 

@@ -5,6 +5,7 @@ mod into_response;
 mod kind;
 mod source;
 mod start;
+mod typed;
 
 use std::fmt;
 use std::future::Future;
@@ -26,6 +27,7 @@ pub(crate) use kind::response_kind;
 pub(crate) use source::Resolved;
 pub(crate) use source::{Head, Prepare, Source};
 use start::Start;
+pub use typed::TypedResponse;
 
 /// A response: a status, headers and a body, sent with [`send`](Self::send) as protocol
 /// messages or served by hyper.
