@@ -15,7 +15,8 @@ use crate::protocol::{Receiver, Scope, Sender};
 /// `with_cookie`, `send` and `into_http`, which behave as on [`Response`].
 ///
 /// `#[response]` implements this trait for the type and brings it into scope in the module
-/// that declares the type, so the methods work there without an import. Elsewhere, import
+/// that declares the type, so the methods work there without an import (and in a child
+/// module that glob-imports it, such as `mod tests { use super::*; }`). Elsewhere, import
 /// the trait (`use respond::TypedResponse;`), as with any extension trait. The builder
 /// methods return a plain [`Response`]: the typed value has no room for an extra header.
 ///

@@ -29,6 +29,16 @@ mod pages {
         Page("<p>moved</p>").with_status(301).with_header("location", "/new")
     }
 
+    /// A child module that glob-imports its parent (as `mod tests { use super::*; }` does)
+    /// gets the parent's import of the trait with the rest.
+    pub mod child {
+        use super::*;
+
+        pub fn gone() -> Response {
+            Missing.with_status(410)
+        }
+    }
+
     pub async fn app(scope: Scope, mut receive: Receiver, mut send: Sender) -> respond::Result<()> {
         Missing.send(&scope, &mut receive, &mut send).await
     }
@@ -68,6 +78,7 @@ fn main() {
     let cookie = elsewhere::with_cookie();
     assert_eq!(cookie.headers()["set-cookie"], "seen=1; Path=/; SameSite=lax");
 
+    assert_eq!(pages::child::gone().status(), 410);
     assert_eq!(elsewhere::note().headers()["x-note"], "1");
 
     // Inherent: no import needed anywhere.
