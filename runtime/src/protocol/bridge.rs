@@ -25,7 +25,37 @@ use crate::body::Body;
 use crate::error::{Error, Result};
 
 type AppOutcome = std::thread::Result<Result<()>>;
-type AppFuture = Pin<Box<dyn Future<Output = AppOutcome> + Send>>;
+type AppFuture = Pin<Box<dyn Future<Output = Result<()>> + Send>>;
+
+/// Polls the app, a panic caught as its outcome (the future is not polled again after it).
+/// Catching here rather than boxing a `CatchUnwind` around the future lets the app's future
+/// be made straight into its box, without moving it through a wrapper first.
+fn poll_app(app: &mut AppFuture, cx: &mut Context<'_>) -> Poll<AppOutcome> {
+    match std::panic::catch_unwind(AssertUnwindSafe(|| app.as_mut().poll(cx))) {
+        Ok(Poll::Pending) => Poll::Pending,
+        Ok(Poll::Ready(result)) => Poll::Ready(Ok(result)),
+        Err(panic) => Poll::Ready(Err(panic)),
+    }
+}
+
+/// Runs the rest of an app that outlives its response on its own task.
+fn finish_apart(app: AppFuture, level: tracing::Level) {
+    let finish = async move {
+        if let Some(error) = failure(AssertUnwindSafe(app).catch_unwind().await) {
+            if level == tracing::Level::ERROR {
+                tracing::error!(%error, "app failed after handing over its response");
+            } else {
+                tracing::debug!(%error, "app ended with an error after its response");
+            }
+        }
+    };
+    match tokio::runtime::Handle::try_current() {
+        Ok(handle) => {
+            handle.spawn(finish);
+        }
+        Err(_) => tracing::warn!("app dropped: no tokio runtime to finish it on"),
+    }
+}
 
 /// The state shared by the app's [`Sender`] and [`Receiver`] and the response body.
 #[derive(Debug, Default)]
@@ -156,12 +186,12 @@ pub(crate) fn respond<A: App>(
         shared: Arc::clone(&shared),
     });
     let send = Sender::from_kind(SenderKind::Bridge(Arc::clone(&shared)));
-    let app: AppFuture = Box::pin(AssertUnwindSafe(app.call(scope, receive, send)).catch_unwind());
+    let app: AppFuture = Box::pin(app.call(scope, receive, send));
     respond_with(app, shared)
 }
 
 async fn respond_with(mut app: AppFuture, shared: Arc<Shared>) -> http::Response<Body> {
-    let finished = poll_fn(|cx| match app.as_mut().poll(cx) {
+    let finished = poll_fn(|cx| match poll_app(&mut app, cx) {
         Poll::Ready(outcome) => Poll::Ready(Some(outcome)),
         Poll::Pending if shared.has_response() => Poll::Ready(None),
         Poll::Pending => Poll::Pending,
@@ -181,22 +211,14 @@ async fn respond_with(mut app: AppFuture, shared: Arc<Shared>) -> http::Response
         }
         (None, Some(prepared), _) => {
             // The app handed its response over but keeps working: let it finish on its own.
-            tokio::spawn(async move {
-                if let Some(error) = failure(app.await) {
-                    tracing::error!(%error, "app failed after handing over its response");
-                }
-            });
+            finish_apart(app, tracing::Level::ERROR);
             prepared.into_http()
         }
         (finished, None, Some((status, _))) if status.is_informational() => {
             // No body follows: an app still sending one finds the slot closed.
             shared.close();
             if finished.is_none() {
-                tokio::spawn(async move {
-                    if let Some(error) = failure(app.await) {
-                        tracing::debug!(%error, "app ended with an error after its response");
-                    }
-                });
+                finish_apart(app, tracing::Level::DEBUG);
             }
             super::prepared::interim_status(status)
         }
@@ -287,7 +309,7 @@ impl http_body::Body for BridgeBody {
                 tracing::error!(%error, "response aborted");
                 return Poll::Ready(Some(Err(error)));
             };
-            match app.as_mut().poll(cx) {
+            match poll_app(app, cx) {
                 Poll::Ready(outcome) => {
                     this.app = None;
                     this.error = failure(outcome);
@@ -311,16 +333,7 @@ impl Drop for BridgeBody {
         if let Some(app) = self.app.take() {
             // The client left (or the body ended while the app still works, e.g. on
             // background tasks): let the app finish and see the disconnect.
-            match tokio::runtime::Handle::try_current() {
-                Ok(handle) => {
-                    handle.spawn(async move {
-                        if let Some(error) = failure(app.await) {
-                            tracing::debug!(%error, "app ended with an error after its response");
-                        }
-                    });
-                }
-                Err(_) => tracing::warn!("app dropped: no tokio runtime to finish it on"),
-            }
+            finish_apart(app, tracing::Level::DEBUG);
         }
     }
 }

@@ -22,6 +22,30 @@ const TARGET_ESCAPES: &AsciiSet = &CONTROLS
     .add(b'|')
     .add(b'}');
 
+/// A request target as a scope keeps it: an empty path made `/`, and the percent-decoded
+/// path when decoding changes it.
+fn normalized(target: PathAndQuery) -> (PathAndQuery, Option<String>) {
+    let target = if target.path().is_empty() {
+        match target.query() {
+            Some(query) => PathAndQuery::try_from(format!("/?{query}"))
+                .unwrap_or_else(|_| PathAndQuery::from_static("/")),
+            None => PathAndQuery::from_static("/"),
+        }
+    } else {
+        target
+    };
+    // A path is a `str` already: only a `%` escape can make decoding change it.
+    let decoded_path = if target.path().contains('%') {
+        match percent_decode_str(target.path()).decode_utf8_lossy() {
+            std::borrow::Cow::Borrowed(_) => None,
+            std::borrow::Cow::Owned(decoded) => Some(decoded),
+        }
+    } else {
+        None
+    };
+    (target, decoded_path)
+}
+
 /// What the server knows of the connection a request came on.
 pub(crate) struct Served {
     pub(crate) client: SocketAddr,
@@ -90,24 +114,7 @@ impl Scope {
     }
 
     fn from_target(method: Method, target: PathAndQuery) -> Self {
-        let target = if target.path().is_empty() {
-            match target.query() {
-                Some(query) => PathAndQuery::try_from(format!("/?{query}"))
-                    .unwrap_or_else(|_| PathAndQuery::from_static("/")),
-                None => PathAndQuery::from_static("/"),
-            }
-        } else {
-            target
-        };
-        // A path is a `str` already: only a `%` escape can make decoding change it.
-        let decoded_path = if target.path().contains('%') {
-            match percent_decode_str(target.path()).decode_utf8_lossy() {
-                std::borrow::Cow::Borrowed(_) => None,
-                std::borrow::Cow::Owned(decoded) => Some(decoded),
-            }
-        } else {
-            None
-        };
+        let (target, decoded_path) = normalized(target);
         Scope {
             kind: ScopeKind::Http,
             method,
@@ -121,6 +128,52 @@ impl Scope {
             extensions: Extensions::new(),
             shutdown: None,
             write_timeout: None,
+        }
+    }
+
+    /// The scope of a request, with what the server knows of its connection: one struct
+    /// built in place (on the server's hot path, where each builder step would move the
+    /// whole scope).
+    fn assemble(parts: http::request::Parts, connection: Option<Served>) -> Self {
+        let http::request::Parts {
+            method,
+            uri,
+            version,
+            headers,
+            extensions,
+            ..
+        } = parts;
+        let https =
+            uri.scheme_str() == Some("https") || connection.as_ref().is_some_and(|c| c.https);
+        let (target, decoded_path) = normalized(
+            uri.into_parts()
+                .path_and_query
+                .unwrap_or_else(|| PathAndQuery::from_static("/")),
+        );
+        let (client, server, shutdown, write_timeout) = match connection {
+            Some(connection) => (
+                Some(connection.client),
+                connection.server,
+                Some(connection.shutdown),
+                Some(connection.write_timeout),
+            ),
+            // A `Shutdown` put in the request's extensions (by a layer of another framework)
+            // reaches the responses, as the server's own does.
+            None => (None, None, extensions.get::<Shutdown>().cloned(), None),
+        };
+        Scope {
+            kind: ScopeKind::Http,
+            method,
+            version,
+            scheme: if https { "https" } else { "http" },
+            target,
+            decoded_path,
+            headers,
+            client,
+            server,
+            extensions,
+            shutdown,
+            write_timeout,
         }
     }
 
@@ -146,23 +199,7 @@ impl Scope {
     /// assert_eq!(scope.query(), "b=1");
     /// ```
     pub fn from_parts(parts: http::request::Parts) -> Self {
-        let https = parts.uri.scheme_str() == Some("https");
-        let target = parts
-            .uri
-            .into_parts()
-            .path_and_query
-            .unwrap_or_else(|| PathAndQuery::from_static("/"));
-        let mut scope = Scope::from_target(parts.method, target);
-        if https {
-            scope.scheme = "https";
-        }
-        scope.version = parts.version;
-        scope.headers = parts.headers;
-        // A `Shutdown` put in the request's extensions (by a layer of another framework)
-        // reaches the responses, as the server's own does.
-        scope.shutdown = parts.extensions.get::<Shutdown>().cloned();
-        scope.extensions = parts.extensions;
-        scope
+        Scope::assemble(parts, None)
     }
 
     /// Adds a request header (builder style). An invalid name or value panics: this is
@@ -333,15 +370,7 @@ impl Scope {
     /// The scope of a request the server received on a connection: built in place, where
     /// the `with_` builders would move the whole scope once each.
     pub(crate) fn served(parts: http::request::Parts, connection: Served) -> Self {
-        let mut scope = Scope::from_parts(parts);
-        scope.client = Some(connection.client);
-        scope.server = connection.server;
-        if connection.https {
-            scope.scheme = "https";
-        }
-        scope.shutdown = Some(connection.shutdown);
-        scope.write_timeout = Some(connection.write_timeout);
-        scope
+        Scope::assemble(parts, Some(connection))
     }
 
     /// The connection's write timeout control, on the server.
