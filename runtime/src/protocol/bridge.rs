@@ -28,8 +28,8 @@ type AppOutcome = std::thread::Result<Result<()>>;
 type AppFuture = Pin<Box<dyn Future<Output = Result<()>> + Send>>;
 
 /// Polls the app, a panic caught as its outcome (the future is not polled again after it).
-/// Catching here rather than boxing a `CatchUnwind` around the future lets the app's future
-/// be made straight into its box, without moving it through a wrapper first.
+/// The panic is caught around each poll rather than by a `CatchUnwind` around the future, so
+/// the box holds the app's future as the app made it, with no wrapper to build and move.
 fn poll_app(app: &mut AppFuture, cx: &mut Context<'_>) -> Poll<AppOutcome> {
     match std::panic::catch_unwind(AssertUnwindSafe(|| app.as_mut().poll(cx))) {
         Ok(Poll::Pending) => Poll::Pending,
